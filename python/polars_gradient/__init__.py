@@ -1,0 +1,16 @@
+"""Numerical gradients as a first-class Polars expression.
+
+``import polars_gradient`` registers the expression namespace ``grad``::
+
+    pl.col("y").grad.gradient(x="t", edge_order=2).over("sensor")
+
+and provides the function form :func:`gradient`.
+"""
+
+from __future__ import annotations
+
+from polars_gradient._gradient import gradient
+from polars_gradient._internal import __version__
+from polars_gradient._namespace import GradientNamespace
+
+__all__ = ["GradientNamespace", "__version__", "gradient"]

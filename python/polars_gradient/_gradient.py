@@ -1,0 +1,186 @@
+"""The function form of the gradient and the validation shared with the namespace."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from pathlib import Path
+from typing import Union
+
+import polars as pl
+from polars.plugins import register_plugin_function
+
+PLUGIN_PATH = Path(__file__).parent
+
+IntoExpr = Union[str, pl.Expr]
+
+
+def _to_expr(value: object, what: str) -> pl.Expr:
+    if isinstance(value, str):
+        return pl.col(value)
+    if isinstance(value, pl.Expr):
+        return value
+    raise TypeError(
+        f"gradient: {what} must be a column name (str) or a polars expression, "
+        f"got {value!r} of type {type(value).__name__}"
+    )
+
+
+def _check_edge_order(edge_order: object) -> int:
+    if isinstance(edge_order, bool) or not isinstance(edge_order, numbers.Integral):
+        raise TypeError(
+            f"gradient: edge_order must be the integer 1 or 2, "
+            f"got {edge_order!r} of type {type(edge_order).__name__}"
+        )
+    if edge_order not in (1, 2):
+        raise ValueError(f"gradient: edge_order must be 1 or 2, got {edge_order!r}")
+    return int(edge_order)
+
+
+def _check_spacing(spacing: object) -> float:
+    if isinstance(spacing, bool) or not isinstance(spacing, numbers.Real):
+        raise TypeError(
+            f"gradient: spacing must be a finite, non-zero number, "
+            f"got {spacing!r} of type {type(spacing).__name__}"
+        )
+    value = float(spacing)
+    if not math.isfinite(value) or value == 0.0:
+        raise ValueError(f"gradient: spacing must be a finite, non-zero number, got {spacing!r}")
+    return value
+
+
+def gradient(
+    y: IntoExpr,
+    x: IntoExpr | None = None,
+    *,
+    spacing: float | None = None,
+    edge_order: int = 1,
+) -> pl.Expr:
+    r"""Return the gradient of ``y``, exactly as ``numpy.gradient`` computes it.
+
+    The gradient is computed using second order accurate central differences
+    in the interior points and either first or second order accurate
+    one-sided (forward or backward) differences at the boundaries. The result
+    has the same length and name as ``y``.
+
+    The same function is available as the expression method
+    ``pl.col("y").grad.gradient(...)``.
+
+    Parameters
+    ----------
+    y
+        The values: a column name or an expression. Integer, float or decimal.
+    x
+        The coordinate of each value: a column name or an expression of the
+        same length as ``y``; integer, float or decimal. It need not be
+        monotonic or evenly spaced. ``None`` means uniform spacing.
+    spacing
+        The uniform spacing between values when ``x`` is ``None``: a finite,
+        non-zero number. Default 1.0. Giving both ``x`` and ``spacing`` is an
+        error.
+    edge_order
+        1 or 2: the boundaries are computed with ``edge_order``-th order
+        accurate differences, as in numpy.
+
+    Returns
+    -------
+    polars.Expr
+        Float64, or Float32 when ``y`` is Float32 and ``x`` is absent or
+        Float32. Integer and decimal values are computed in Float64.
+
+    Raises
+    ------
+    TypeError, ValueError
+        When the expression is built, for a bad ``edge_order`` or ``spacing``,
+        or both ``x`` and ``spacing``.
+    polars.exceptions.PolarsError
+        When it runs, for a ``y`` or ``x`` column of an unsupported dtype or
+        ``x`` of a different length; the message names the column, its dtype
+        and what is accepted.
+
+    Notes
+    -----
+    With :math:`h_- = x_i - x_{i-1}` and :math:`h_+ = x_{i+1} - x_i`, the
+    interior points are
+
+    .. math::
+
+        \hat f'_i = \frac{h_-^2 f_{i+1} + (h_+^2 - h_-^2) f_i - h_+^2 f_{i-1}}
+        {h_- h_+ (h_- + h_+)}
+
+    which, for uniform spacing :math:`h`, is :math:`(f_{i+1} - f_{i-1}) / 2h`.
+    With ``edge_order=1`` the ends are the first differences
+    :math:`(f_1 - f_0) / h_0` and :math:`(f_{n-1} - f_{n-2}) / h_{n-2}`; with
+    ``edge_order=2`` they are the three-point one-sided formulas, exact for
+    quadratics (for uniform :math:`h`: :math:`(-3 f_0 + 4 f_1 - f_2) / 2h`).
+
+    Integer coordinates are differenced exactly (in 128-bit integers) before
+    the conversion to float, so large epochs lose no precision.
+
+    Nulls: an output is null where the rows its formula reads (``i-1``, ``i``,
+    ``i+1`` inside; the first or last ``edge_order + 1`` rows at the ends)
+    include a null ``y`` or ``x``. A series or group with fewer than
+    ``edge_order + 1`` values gives nulls. NaN and infinity propagate as in
+    IEEE arithmetic, like numpy; duplicate coordinates give inf or NaN.
+
+    In ``.over(...)`` and ``group_by(...).agg(...)`` each group is its own
+    series, in row order.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_gradient as pg
+    >>> df = pl.DataFrame({"y": [1, 2, 4, 7, 11, 16], "x": [2, 1, 5, 10, 11, 15]})
+    >>> df.select(pg.gradient("y"), pg.gradient("y", edge_order=2).alias("y2"))
+    shape: (6, 2)
+    ┌─────┬─────┐
+    │ y   ┆ y2  │
+    │ --- ┆ --- │
+    │ f64 ┆ f64 │
+    ╞═════╪═════╡
+    │ 1.0 ┆ 0.5 │
+    │ 1.5 ┆ 1.5 │
+    │ 2.5 ┆ 2.5 │
+    │ 3.5 ┆ 3.5 │
+    │ 4.5 ┆ 4.5 │
+    │ 5.0 ┆ 5.5 │
+    └─────┴─────┘
+    >>> df.select(pl.col("y").grad.gradient(spacing=2)).to_series().to_list()
+    [0.5, 0.75, 1.25, 1.75, 2.25, 2.5]
+    >>> df.select(pl.col("y").grad.gradient(x="x").round(4)).to_series().to_list()
+    [-1.0, -1.5, 0.5444, 3.4333, 3.45, 1.25]
+
+    Per group, in row order within each group:
+
+    >>> df = pl.DataFrame({"id": ["a", "b", "a", "b", "a"], "y": [0, 10, 1, 30, 4]})
+    >>> df.with_columns(dy=pl.col("y").grad.gradient().over("id"))
+    shape: (5, 3)
+    ┌─────┬─────┬──────┐
+    │ id  ┆ y   ┆ dy   │
+    │ --- ┆ --- ┆ ---  │
+    │ str ┆ i64 ┆ f64  │
+    ╞═════╪═════╪══════╡
+    │ a   ┆ 0   ┆ 1.0  │
+    │ b   ┆ 10  ┆ 20.0 │
+    │ a   ┆ 1   ┆ 2.0  │
+    │ b   ┆ 30  ┆ 20.0 │
+    │ a   ┆ 4   ┆ 3.0  │
+    └─────┴─────┴──────┘
+    """
+    edge = _check_edge_order(edge_order)
+    y_expr = _to_expr(y, "y")
+    args = [y_expr]
+    if x is not None:
+        if spacing is not None:
+            raise ValueError("gradient: give either x or spacing, not both")
+        args.append(_to_expr(x, "x"))
+        step = 1.0
+    else:
+        step = 1.0 if spacing is None else _check_spacing(spacing)
+    return register_plugin_function(
+        plugin_path=PLUGIN_PATH,
+        function_name="gradient",
+        args=args,
+        kwargs={"edge_order": edge, "spacing": step, "has_x": x is not None},
+        is_elementwise=False,
+    )

@@ -1,0 +1,54 @@
+"""The ``grad`` expression namespace, registered on ``import polars_gradient``."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from polars_gradient._gradient import IntoExpr
+from polars_gradient._gradient import gradient as _gradient
+
+
+@pl.api.register_expr_namespace("grad")
+class GradientNamespace:
+    """Numerical derivatives of an expression: ``pl.col("y").grad.gradient(...)``."""
+
+    def __init__(self, expr: pl.Expr) -> None:
+        self._expr = expr
+
+    def gradient(
+        self,
+        x: IntoExpr | None = None,
+        *,
+        spacing: float | None = None,
+        edge_order: int = 1,
+    ) -> pl.Expr:
+        """Return the gradient of this expression, exactly as ``numpy.gradient``.
+
+        ``pl.col("y").grad.gradient(...)`` is ``polars_gradient.gradient("y", ...)``;
+        see :func:`polars_gradient.gradient` for the formulas, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            Coordinate column name or expression (integer, float or decimal),
+            same length as this expression. ``None``: uniform spacing.
+        spacing
+            Uniform spacing when ``x`` is ``None`` (finite, non-zero; default 1.0).
+        edge_order
+            1 or 2: accuracy order of the one-sided differences at the ends.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, or Float32 when this expression is Float32 and ``x`` is
+            absent or Float32; same length and name as this expression.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import polars_gradient  # noqa: F401
+        >>> df = pl.DataFrame({"t": [0.0, 1.0, 3.0], "y": [0.0, 1.0, 9.0]})
+        >>> df.select(pl.col("y").grad.gradient(x="t", edge_order=2)).to_series().to_list()
+        [0.0, 2.0, 6.0]
+        """
+        return _gradient(self._expr, x, spacing=spacing, edge_order=edge_order)

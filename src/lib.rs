@@ -1,0 +1,15 @@
+//! polars-gradient: numpy-exact numerical gradients as a Polars expression plugin.
+use pyo3::prelude::*;
+use pyo3_polars::PolarsAllocator;
+
+pub mod expr;
+pub mod kernels;
+
+#[global_allocator]
+static ALLOC: PolarsAllocator = PolarsAllocator::new();
+
+#[pymodule]
+fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,57 @@
+"""The oracle: numpy.gradient, with the null rule of the spec applied on top."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional
+
+import numpy as np
+
+Values = Sequence[Optional[float]]
+
+
+def stencil(i: int, n: int, edge_order: int) -> range:
+    """Rows numpy's formula reads for output row i."""
+    if i == 0:
+        return range(0, edge_order + 1)
+    if i == n - 1:
+        return range(n - 1 - edge_order, n)
+    return range(i - 1, i + 2)
+
+
+def ref_gradient(
+    y: Values,
+    x: Values | None = None,
+    spacing: float = 1.0,
+    edge_order: int = 1,
+) -> list[float | None]:
+    """numpy.gradient of y (over x or spacing); null where the stencil reads a null."""
+    n = len(y)
+    if n < edge_order + 1:
+        return [None] * n
+    valid = [y[i] is not None and (x is None or x[i] is not None) for i in range(n)]
+    yf = np.array([0.0 if v is None else v for v in y], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        if x is None:
+            g = np.gradient(yf, spacing, edge_order=edge_order)
+        else:
+            # Null coordinates become NaN; every output that reads one is masked.
+            xf = np.array([np.nan if v is None else v for v in x], dtype=np.float64)
+            g = np.gradient(yf, xf, edge_order=edge_order)
+    return [
+        float(g[i]) if all(valid[j] for j in stencil(i, n, edge_order)) else None for i in range(n)
+    ]
+
+
+def assert_close(
+    got: Sequence[float | None],
+    want: Sequence[float | None],
+    rtol: float = 1e-12,
+    atol: float = 0.0,
+) -> None:
+    """Nulls in the same places; values equal to rtol (NaN equals NaN, inf equals inf)."""
+    assert len(got) == len(want), (len(got), len(want))
+    assert [v is None for v in got] == [v is None for v in want], (got, want)
+    g = np.array([np.nan if v is None else v for v in got], dtype=np.float64)
+    w = np.array([np.nan if v is None else v for v in want], dtype=np.float64)
+    np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
