@@ -2,20 +2,25 @@
 //! entry points. The numbers themselves come from `crate::kernels`.
 
 use polars::prelude::*;
-use pyo3_polars::derive::polars_expr;
+use polars::series::IsSorted;
+use pyo3_polars::derive::{polars_expr, CallerContext};
 use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
 use serde::Deserialize;
 
-use crate::kernels::{self, Coord, Float, Spacing};
+use crate::groups::{self, Columns, Idx, Output};
+use crate::kernels::{Coord, Float};
 
-/// Keyword arguments, as pickled by `polars_gradient._expr`. Inputs arrive in
-/// the order `[y, x?]`; `has_x` says whether the second one is there.
+/// Keyword arguments, as pickled by `polars_gradient._gradient`. Inputs arrive
+/// in the order `[y, x?, key...]`: `has_x` says whether `x` is there, and
+/// `n_keys` how many `partition_by` key columns follow.
 #[derive(Deserialize, Debug, Clone)]
 pub struct GradientKwargs {
     pub edge_order: usize,
     /// Uniform step, used when there is no `x`.
     pub spacing: f64,
     pub has_x: bool,
+    #[serde(default)]
+    pub n_keys: usize,
 }
 
 impl GradientKwargs {
@@ -97,112 +102,203 @@ fn output_dtype(y: &Field, x: Option<&Field>) -> PolarsResult<DataType> {
     })
 }
 
+/// The input fields as `(y, x, keys)`.
 fn split_fields<'a>(
     fields: &'a [Field],
     kwargs: &GradientKwargs,
-) -> PolarsResult<(&'a Field, Option<&'a Field>)> {
-    let want = 1 + kwargs.has_x as usize;
+) -> PolarsResult<(&'a Field, Option<&'a Field>, &'a [Field])> {
+    let n_x = kwargs.has_x as usize;
+    let want = 1 + n_x + kwargs.n_keys;
     polars_ensure!(
         fields.len() == want,
         ComputeError: "gradient: expected {} inputs, got {}", want, fields.len()
     );
-    Ok((&fields[0], fields.get(1)))
+    Ok((
+        &fields[0],
+        fields.get(1).filter(|_| kwargs.has_x),
+        &fields[1 + n_x..],
+    ))
 }
 
 fn gradient_output(fields: &[Field], kwargs: GradientKwargs) -> PolarsResult<Field> {
-    let (y, x) = split_fields(fields, &kwargs)?;
+    let (y, x, _) = split_fields(fields, &kwargs)?;
     Ok(Field::new(y.name().clone(), output_dtype(y, x)?))
 }
 
 #[polars_expr(output_type_func_with_kwargs=gradient_output)]
-fn gradient(inputs: &[Series], kwargs: GradientKwargs) -> PolarsResult<Series> {
+fn gradient(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: GradientKwargs,
+) -> PolarsResult<Series> {
     kwargs.check()?;
     let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
-    let (yf, xf) = split_fields(&fields, &kwargs)?;
+    let (yf, xf, _) = split_fields(&fields, &kwargs)?;
     let out_dtype = output_dtype(yf, xf)?;
     let y = &inputs[0];
-    let x = inputs.get(1);
-    if let Some(x) = x {
+    let n_x = kwargs.has_x as usize;
+    let x = inputs.get(1).filter(|_| kwargs.has_x);
+    let keys = &inputs[1 + n_x..];
+    for other in x.into_iter().chain(keys) {
+        let what = if Some(other) == x {
+            "x"
+        } else {
+            "partition_by"
+        };
         polars_ensure!(
-            x.len() == y.len(),
-            ShapeMismatch: "gradient: x column '{}' has length {} but y column '{}' has length {}; they must be equal",
-            x.name(), x.len(), y.name(), y.len()
+            other.len() == y.len(),
+            ShapeMismatch: "gradient: {} column '{}' has length {} but y column '{}' has length {}; they must be equal",
+            what, other.name(), other.len(), y.name(), y.len()
         );
     }
-    gradient_series(y, x, &kwargs, &out_dtype)
-}
-
-/// The one place where dtypes are dispatched to the generic kernel.
-fn gradient_series(
-    y: &Series,
-    x: Option<&Series>,
-    kw: &GradientKwargs,
-    out_dtype: &DataType,
-) -> PolarsResult<Series> {
-    let name = y.name().clone();
-    let n = y.len();
-    let all_null = y.dtype().is_null() || x.is_some_and(|x| x.dtype().is_null());
-    if n < kernels::min_points(kw.edge_order) || all_null {
-        return Ok(Series::full_null(name, n, out_dtype));
+    let job = Job {
+        edge_order: kwargs.edge_order,
+        h: kwargs.spacing,
+        groups: find_groups(keys)?,
+        // Polars' own threads may already be running this call in parallel.
+        parallel: !context.parallel(),
+    };
+    if y.dtype().is_null() || x.is_some_and(|x| x.dtype().is_null()) {
+        return Ok(Series::full_null(y.name().clone(), y.len(), &out_dtype));
     }
-    if out_dtype == &DataType::Float32 {
-        with_y(y.f32()?, x, kw)
+    if out_dtype == DataType::Float32 {
+        with_y(y.f32()?, x, &job)
     } else {
         let y = y.cast(&DataType::Float64)?;
-        with_y(y.f64()?, x, kw)
+        with_y(y.f64()?, x, &job)
     }
 }
 
-fn with_y<T>(y: &ChunkedArray<T>, x: Option<&Series>, kw: &GradientKwargs) -> PolarsResult<Series>
+/// How the rows split into series.
+enum Groups {
+    /// The whole column is one series.
+    Whole,
+    /// Each `[start, len]` run of rows is a series.
+    Runs(Vec<[Idx; 2]>),
+    /// Polars' group-by result: runs or scattered row indices.
+    Polars(GroupPositions),
+}
+
+/// Everything but the data: what to compute and over which rows.
+struct Job {
+    edge_order: usize,
+    h: f64,
+    groups: Groups,
+    parallel: bool,
+}
+
+/// The groups of the `partition_by` keys, found once: consecutive runs when
+/// the keys are already grouped, else Polars' own group-by. Null keys form a
+/// group of their own, as in `.over()`.
+fn find_groups(keys: &[Series]) -> PolarsResult<Groups> {
+    if keys.is_empty() {
+        return Ok(Groups::Whole);
+    }
+    if let Some(runs) = contiguous_runs(keys)? {
+        return Ok(Groups::Runs(runs));
+    }
+    let columns: Vec<Column> = keys.iter().cloned().map(Column::from).collect();
+    let frame = DataFrame::empty();
+    let gb = frame.group_by_with_series(columns, true, false)?;
+    Ok(Groups::Polars(gb.into_groups()))
+}
+
+/// The runs of equal consecutive keys, if every key value occupies exactly one
+/// run (the frame is grouped by the keys); `None` if some value comes back later.
+fn contiguous_runs(keys: &[Series]) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
+    let n = keys[0].len();
+    if n <= 1 {
+        return Ok(Some(if n == 0 { vec![] } else { vec![[0, 1]] }));
+    }
+    let mut change: Option<BooleanChunked> = None;
+    for k in keys {
+        // A key dtype without an equality kernel goes to the group-by path.
+        let Ok(neq) = k.slice(1, n - 1).not_equal_missing(&k.slice(0, n - 1)) else {
+            return Ok(None);
+        };
+        change = Some(match change {
+            None => neq,
+            Some(c) => &c | &neq,
+        });
+    }
+    let change = change.expect("at least one key");
+    let change = change.rechunk();
+    let mut starts: Vec<Idx> = vec![0];
+    let arr = change.downcast_as_array();
+    starts.extend(arr.values().true_idx_iter().map(|i| (i + 1) as Idx));
+    if starts.len() > 1 && !(keys.len() == 1 && keys[0].is_sorted_flag() != IsSorted::Not) {
+        // One run per key value? Count the distinct keys among the runs' first rows.
+        let firsts: Vec<Column> = keys
+            .iter()
+            .map(|k| k.take_slice(&starts).map(Column::from))
+            .collect::<PolarsResult<_>>()?;
+        let frame = DataFrame::empty();
+        let gb = frame.group_by_with_series(firsts, true, false)?;
+        if gb.get_groups().len() != starts.len() {
+            return Ok(None);
+        }
+    }
+    let ends = starts.iter().skip(1).copied().chain([n as Idx]);
+    Ok(Some(
+        starts.iter().zip(ends).map(|(&s, e)| [s, e - s]).collect(),
+    ))
+}
+
+/// The one place where dtypes are dispatched to the generic drivers.
+fn with_y<T>(y: &ChunkedArray<T>, x: Option<&Series>, job: &Job) -> PolarsResult<Series>
 where
     T: PolarsFloatType,
     T::Native: Float,
     ChunkedArray<T>: IntoSeries,
 {
     let Some(x) = x else {
-        return Ok(run::<T, Float64Type>(y, None, kw).into_series());
+        return Ok(run::<T, Float64Type>(y, None, job).into_series());
     };
     use DataType::*;
     let out = match x.dtype() {
-        Float64 => run(y, Some(x.f64()?), kw),
-        Float32 => run(y, Some(x.f32()?), kw),
-        UInt64 => run(y, Some(x.u64()?), kw),
-        Int128 => run(y, Some(x.i128()?), kw),
-        UInt128 => run(y, Some(x.u128()?), kw),
-        dt if dt.is_integer() => run(y, Some(x.cast(&Int64)?.i64()?), kw),
+        Float64 => run(y, Some(x.f64()?), job),
+        Float32 => run(y, Some(x.f32()?), job),
+        UInt64 => run(y, Some(x.u64()?), job),
+        Int128 => run(y, Some(x.i128()?), job),
+        UInt128 => run(y, Some(x.u128()?), job),
+        dt if dt.is_integer() => run(y, Some(x.cast(&Int64)?.i64()?), job),
         // Float16 and Decimal coordinates.
-        _ => run(y, Some(x.cast(&Float64)?.f64()?), kw),
+        _ => run(y, Some(x.cast(&Float64)?.f64()?), job),
     };
     Ok(out.into_series())
 }
 
-/// Gradient of one (y, x) pair of chunked arrays, nulls per the stencil rule.
-fn run<T, X>(
-    y: &ChunkedArray<T>,
-    x: Option<&ChunkedArray<X>>,
-    kw: &GradientKwargs,
-) -> ChunkedArray<T>
+/// The gradient of one (y, x) pair of chunked arrays over the job's groups.
+fn run<T, X>(y: &ChunkedArray<T>, x: Option<&ChunkedArray<X>>, job: &Job) -> ChunkedArray<T>
 where
     T: PolarsFloatType,
     T::Native: Float,
     X: PolarsNumericType,
     X::Native: Coord,
 {
+    // The kernels read neighbours: each input becomes one contiguous buffer
+    // (free when it already is one chunk).
     let y = y.rechunk();
     let ya = y.downcast_as_array();
     let x = x.map(|x| x.rechunk());
     let xa = x.as_ref().map(|x| x.downcast_as_array());
-    let spacing = match xa {
-        Some(xa) => Spacing::Coords(xa.values().as_slice()),
-        None => Spacing::Uniform(kw.spacing),
+    let valid = combined_validity(ya.validity(), xa.and_then(|a| a.validity()));
+    let columns = Columns {
+        y: ya.values().as_slice(),
+        x: xa.map(|a| a.values().as_slice()),
+        h: job.h,
+        valid: valid.as_deref(),
+        edge_order: job.edge_order,
     };
-    let ys = ya.values().as_slice();
-    let mut out = vec![T::Native::from_f64(0.0); ys.len()];
-    kernels::gradient(ys, spacing, kw.edge_order, &mut out);
-
-    let validity = combined_validity(ya.validity(), xa.and_then(|a| a.validity()))
-        .map(|valid| Bitmap::from_iter(kernels::stencil_validity(&valid, kw.edge_order)));
-    ChunkedArray::from_vec_validity(y.name().clone(), out, validity)
+    let Output { values, valid } = match &job.groups {
+        Groups::Whole => groups::whole(columns, job.parallel),
+        Groups::Runs(runs) => groups::runs(columns, runs, job.parallel),
+        Groups::Polars(g) => match &**g {
+            GroupsType::Idx(idx) => groups::gathered(columns, idx.all(), job.parallel),
+            GroupsType::Slice { groups: runs, .. } => groups::runs(columns, runs, job.parallel),
+        },
+    };
+    ChunkedArray::from_vec_validity(y.name().clone(), values, valid.map(Bitmap::from_iter))
 }
 
 fn combined_validity(a: Option<&Bitmap>, b: Option<&Bitmap>) -> Option<Vec<bool>> {

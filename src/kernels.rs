@@ -40,6 +40,27 @@ impl Float for f32 {
     }
 }
 
+/// Where a kernel writes one output value: an initialised `T`, or the
+/// `MaybeUninit<T>` of a buffer being filled for the first time (which spares
+/// the caller zeroing it, a page fault per 4 KiB of fresh memory).
+pub trait Slot<T>: Send {
+    fn set(&mut self, v: T);
+}
+
+impl<T: Float> Slot<T> for T {
+    #[inline(always)]
+    fn set(&mut self, v: T) {
+        *self = v;
+    }
+}
+
+impl<T: Float> Slot<T> for std::mem::MaybeUninit<T> {
+    #[inline(always)]
+    fn set(&mut self, v: T) {
+        self.write(v);
+    }
+}
+
 /// A coordinate type. `delta(a, b)` is `b - a` as `f64`, computed exactly
 /// before the single rounding to `f64` for integer coordinates (so nanosecond
 /// epochs lose nothing and `[-1, i64::MAX]` cannot overflow).
@@ -128,11 +149,11 @@ pub fn stencil(i: usize, n: usize, edge_order: usize) -> std::ops::RangeInclusiv
 /// numpy.gradient of `y` into `out` (same length). `edge_order` must be 1 or 2
 /// and `y.len() >= edge_order + 1`; shorter inputs are the caller's to handle
 /// (they have no gradient and become nulls).
-pub fn gradient<T: Float, X: Coord>(
+pub fn gradient<T: Float, X: Coord, S: Slot<T>>(
     y: &[T],
     spacing: Spacing<'_, X>,
     edge_order: usize,
-    out: &mut [T],
+    out: &mut [S],
 ) {
     gradient_range(y, spacing, edge_order, 0, out);
 }
@@ -140,12 +161,12 @@ pub fn gradient<T: Float, X: Coord>(
 /// Rows `start..start + out.len()` of numpy.gradient of the whole `y`. Lets a
 /// caller split one series into independent pieces (for threads) with the
 /// correct stencils at the split points.
-pub fn gradient_range<T: Float, X: Coord>(
+pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
     y: &[T],
     spacing: Spacing<'_, X>,
     edge_order: usize,
     start: usize,
-    out: &mut [T],
+    out: &mut [S],
 ) {
     let n = y.len();
     let end = start + out.len();
@@ -173,7 +194,7 @@ pub fn gradient_range<T: Float, X: Coord>(
                 let two_h = 2.0 * h;
                 for ((o, &ym), &yp) in o.iter_mut().zip(&y[lo - 1..hi - 1]).zip(&y[lo + 1..hi + 1])
                 {
-                    *o = T::from_f64((yp.to_f64() - ym.to_f64()) / two_h);
+                    o.set(T::from_f64((yp.to_f64() - ym.to_f64()) / two_h));
                 }
             }
             Spacing::Coords(x) => {
@@ -185,9 +206,9 @@ pub fn gradient_range<T: Float, X: Coord>(
                     let a = -d2 / (d1 * (d1 + d2));
                     let b = (d2 - d1) / (d1 * d2);
                     let c = d1 / (d2 * (d1 + d2));
-                    *o = T::from_f64(
+                    o.set(T::from_f64(
                         a * ys[k].to_f64() + b * ys[k + 1].to_f64() + c * ys[k + 2].to_f64(),
-                    );
+                    ));
                 }
             }
         }
@@ -201,7 +222,7 @@ pub fn gradient_range<T: Float, X: Coord>(
         }
     };
     if start == 0 {
-        out[0] = T::from_f64(if edge_order == 1 {
+        out[0].set(T::from_f64(if edge_order == 1 {
             (f(1) - f(0)) / dx(0)
         } else {
             let (a, b, c) = match spacing {
@@ -216,11 +237,10 @@ pub fn gradient_range<T: Float, X: Coord>(
                 }
             };
             a * f(0) + b * f(1) + c * f(2)
-        });
+        }));
     }
     if end == n {
-        let last = &mut out[n - 1 - start];
-        *last = T::from_f64(if edge_order == 1 {
+        out[n - 1 - start].set(T::from_f64(if edge_order == 1 {
             (f(n - 1) - f(n - 2)) / dx(n - 2)
         } else {
             let (a, b, c) = match spacing {
@@ -235,17 +255,50 @@ pub fn gradient_range<T: Float, X: Coord>(
                 }
             };
             a * f(n - 3) + b * f(n - 2) + c * f(n - 1)
-        });
+        }));
     }
 }
 
 /// Output validity from input validity: row `i` is valid when every row of its
-/// stencil is valid. Requires `valid.len() >= edge_order + 1`.
-pub fn stencil_validity(valid: &[bool], edge_order: usize) -> Vec<bool> {
+/// stencil is valid. Requires `valid.len() >= edge_order + 1`; `out` has the
+/// same length as `valid`.
+pub fn stencil_validity(valid: &[bool], edge_order: usize, out: &mut [bool]) {
     let n = valid.len();
-    (0..n)
-        .map(|i| valid[stencil(i, n, edge_order)].iter().all(|&v| v))
-        .collect()
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = valid[stencil(i, n, edge_order)].iter().all(|&v| v);
+    }
+}
+
+/// One whole series: the gradient into `out` and, when given, the output
+/// validity into `out_valid`. `valid` is the combined validity of `y` and `x`.
+/// Every slot of `out` is written. A series shorter than `edge_order + 1` has
+/// no gradient: `out` is NaN and all of `out_valid` false, so a caller that
+/// may pass one must give `out_valid`.
+pub fn series<T: Float, X: Coord, S: Slot<T>>(
+    y: &[T],
+    spacing: Spacing<'_, X>,
+    valid: Option<&[bool]>,
+    edge_order: usize,
+    out: &mut [S],
+    out_valid: Option<&mut [bool]>,
+) {
+    if y.len() < min_points(edge_order) {
+        debug_assert!(
+            out_valid.is_some(),
+            "a short series needs an output validity"
+        );
+        out.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
+        if let Some(o) = out_valid {
+            o.fill(false);
+        }
+        return;
+    }
+    gradient(y, spacing, edge_order, out);
+    match (valid, out_valid) {
+        (Some(v), Some(o)) => stencil_validity(v, edge_order, o),
+        (None, Some(o)) => o.fill(true),
+        (_, None) => debug_assert!(valid.is_none(), "nulls need an output validity"),
+    }
 }
 
 #[cfg(test)]
@@ -254,7 +307,7 @@ mod tests {
 
     fn grad_u(y: &[f64], h: f64, e: usize) -> Vec<f64> {
         let mut out = vec![0.0; y.len()];
-        gradient::<f64, f64>(y, Spacing::Uniform(h), e, &mut out);
+        gradient::<f64, f64, f64>(y, Spacing::Uniform(h), e, &mut out);
         out
     }
 
@@ -378,20 +431,41 @@ mod tests {
     fn float32_output() {
         let y = [1.0f32, 2.0, 4.0];
         let mut out = [0f32; 3];
-        gradient::<f32, f32>(&y, Spacing::Uniform(1.0), 1, &mut out);
+        gradient::<f32, f32, f32>(&y, Spacing::Uniform(1.0), 1, &mut out);
         assert_eq!(out, [1.0, 1.5, 2.0]);
     }
 
     #[test]
     fn validity_windows() {
         let v = [true, true, false, true, true, true];
-        assert_eq!(
-            stencil_validity(&v, 1),
-            [true, false, false, false, true, true]
+        let mut out = [true; 6];
+        stencil_validity(&v, 1, &mut out);
+        assert_eq!(out, [true, false, false, false, true, true]);
+        stencil_validity(&v, 2, &mut out);
+        assert_eq!(out, [false, false, false, false, true, true]);
+    }
+
+    #[test]
+    fn short_series_are_all_null() {
+        let mut out = [7.0; 2];
+        let mut valid = [true; 2];
+        series::<f64, f64>(
+            &[1.0, 2.0],
+            Spacing::Uniform(1.0),
+            None,
+            2,
+            &mut out,
+            Some(&mut valid),
         );
-        assert_eq!(
-            stencil_validity(&v, 2),
-            [false, false, false, false, true, true]
+        assert_eq!(valid, [false, false]);
+        series::<f64, f64>(
+            &[1.0, 2.0],
+            Spacing::Uniform(1.0),
+            None,
+            1,
+            &mut out,
+            Some(&mut valid),
         );
+        assert_eq!((out, valid), ([1.0, 1.0], [true, true]));
     }
 }

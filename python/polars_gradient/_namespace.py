@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_gradient._gradient import IntoExpr
+from polars_gradient._gradient import IntoExpr, IntoKeys
 from polars_gradient._gradient import gradient as _gradient
 
 
@@ -21,6 +21,7 @@ class GradientNamespace:
         *,
         spacing: float | None = None,
         edge_order: int = 1,
+        partition_by: IntoKeys | None = None,
     ) -> pl.Expr:
         """Return the gradient of this expression, exactly as ``numpy.gradient``.
 
@@ -36,6 +37,9 @@ class GradientNamespace:
             Uniform spacing when ``x`` is ``None`` (finite, non-zero; default 1.0).
         edge_order
             1 or 2: accuracy order of the one-sided differences at the ends.
+        partition_by
+            Column name(s) or expression(s): the gradient within each group, in
+            row order; the same values as ``.over(partition_by)``, in one pass.
 
         Returns
         -------
@@ -51,4 +55,6 @@ class GradientNamespace:
         >>> df.select(pl.col("y").grad.gradient(x="t", edge_order=2)).to_series().to_list()
         [0.0, 2.0, 6.0]
         """
-        return _gradient(self._expr, x, spacing=spacing, edge_order=edge_order)
+        return _gradient(
+            self._expr, x, spacing=spacing, edge_order=edge_order, partition_by=partition_by
+        )

@@ -1,0 +1,396 @@
+//! Drivers that run `kernels::series` over one series, over contiguous runs of
+//! rows, or over groups of scattered rows, in parallel. Plain Rust and rayon:
+//! no Polars types, so they are tested with `cargo test`.
+
+use std::mem::MaybeUninit;
+
+use rayon::prelude::*;
+
+use crate::kernels::{self, Coord, Float, Spacing};
+
+/// A row index as Polars gives it (`IdxSize`, 32 bits in the default build).
+pub type Idx = u32;
+
+/// Ungrouped series longer than this are split across threads.
+pub const PARALLEL_MIN_ROWS: usize = 1 << 16;
+
+/// The inputs every group reads from: whole columns, one value per row.
+#[derive(Clone, Copy)]
+pub struct Columns<'a, T, X> {
+    pub y: &'a [T],
+    /// The coordinates, or `None` for uniform spacing `h`.
+    pub x: Option<&'a [X]>,
+    pub h: f64,
+    /// Combined validity of `y` and `x`; `None` when neither has nulls.
+    pub valid: Option<&'a [bool]>,
+    pub edge_order: usize,
+}
+
+fn spacing<X>(x: Option<&[X]>, h: f64) -> Spacing<'_, X> {
+    match x {
+        Some(x) => Spacing::Coords(x),
+        None => Spacing::Uniform(h),
+    }
+}
+
+/// The output buffers: one value per row and, when needed, one validity flag.
+pub struct Output<T> {
+    pub values: Vec<T>,
+    pub valid: Option<Vec<bool>>,
+}
+
+/// A new `Vec` of `n` values, each written by `fill` into the uninitialised
+/// buffer: no zeroing pass, and no page faults for memory the allocator reuses.
+fn filled<T: Float>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<T>])) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    fill(&mut v.spare_capacity_mut()[..n]);
+    // SAFETY: every caller's `fill` writes every slot (`kernels::series` and
+    // `kernels::gradient_range` write every slot they are given, and the
+    // callers hand them all `n` rows between them).
+    unsafe { v.set_len(n) };
+    v
+}
+
+/// The whole input as one series; split across threads when `parallel` and long.
+pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output<T> {
+    let n = c.y.len();
+    let short = n < kernels::min_points(c.edge_order);
+    let mut valid = (short || c.valid.is_some()).then(|| vec![false; n]);
+    let sp = spacing(c.x, c.h);
+    let values = filled(n, |out| {
+        if short || !parallel || n < PARALLEL_MIN_ROWS {
+            kernels::series(c.y, sp, c.valid, c.edge_order, out, valid.as_deref_mut());
+            return;
+        }
+        let piece = n.div_ceil(rayon::current_num_threads().max(1) * 4);
+        out.par_chunks_mut(piece)
+            .enumerate()
+            .for_each(|(k, o)| kernels::gradient_range(c.y, sp, c.edge_order, k * piece, o));
+        if let (Some(v), Some(o)) = (c.valid, valid.as_deref_mut()) {
+            kernels::stencil_validity(v, c.edge_order, o);
+        }
+    });
+    Output { values, valid }
+}
+
+/// Each `[start, len]` run of consecutive rows is its own series. The runs
+/// must cover the rows exactly once (checked).
+pub fn runs<T: Float, X: Coord>(
+    c: Columns<'_, T, X>,
+    runs: &[[Idx; 2]],
+    parallel: bool,
+) -> Output<T> {
+    let n = c.y.len();
+    assert_exact_cover(runs, n);
+    let min = kernels::min_points(c.edge_order);
+    let needs_validity = c.valid.is_some() || runs.iter().any(|r| (r[1] as usize) < min);
+    let mut valid = needs_validity.then(|| vec![false; n]);
+    let values = filled(n, |out| {
+        let out = SharedMut::new(out);
+        let valid = valid.as_deref_mut().map(SharedMut::new);
+        each(
+            runs,
+            parallel,
+            || (),
+            |_, &[start, len]| {
+                let rows = start as usize..start as usize + len as usize;
+                // SAFETY: the runs are disjoint and within bounds (checked above),
+                // so no two threads touch the same rows.
+                let o = unsafe { out.slice(rows.clone()) };
+                let ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
+                kernels::series(
+                    &c.y[rows.clone()],
+                    spacing(c.x.map(|x| &x[rows.clone()]), c.h),
+                    c.valid.map(|v| &v[rows.clone()]),
+                    c.edge_order,
+                    o,
+                    ov,
+                );
+            },
+        );
+    });
+    Output { values, valid }
+}
+
+/// Each group (its rows' indices, in row order) is its own series. Groups must
+/// not share rows; rows in no group are null.
+pub fn gathered<T, X, G>(c: Columns<'_, T, X>, groups: &[G], parallel: bool) -> Output<T>
+where
+    T: Float,
+    X: Coord,
+    G: AsRef<[Idx]> + Sync,
+{
+    let n = c.y.len();
+    let min = kernels::min_points(c.edge_order);
+    let covered: usize = groups.iter().map(|g| g.as_ref().len()).sum();
+    let needs_validity =
+        c.valid.is_some() || covered < n || groups.iter().any(|g| g.as_ref().len() < min);
+    let mut out = Output {
+        values: vec![T::from_f64(f64::NAN); n],
+        valid: needs_validity.then(|| vec![false; n]),
+    };
+    assert!(covered <= n, "groups cover more rows than there are");
+    let values = SharedMut::new(&mut out.values);
+    let valid = out.valid.as_deref_mut().map(SharedMut::new);
+    each(groups, parallel, Scratch::<T, X>::default, |s, g| {
+        let idx = g.as_ref();
+        s.load(c, idx);
+        let len = idx.len();
+        s.out.resize(len, T::from_f64(0.0));
+        s.out_valid.resize(len, false);
+        kernels::series(
+            &s.y,
+            spacing(c.x.map(|_| &s.x[..]), c.h),
+            c.valid.map(|_| &s.valid[..]),
+            c.edge_order,
+            &mut s.out,
+            valid.as_ref().map(|_| &mut s.out_valid[..]),
+        );
+        for (k, &i) in idx.iter().enumerate() {
+            let i = i as usize;
+            assert!(i < n, "group index out of bounds");
+            // SAFETY: groups do not share rows, so each row is written by
+            // one thread only; `i` is in bounds.
+            unsafe {
+                values.write(i, s.out[k]);
+                if let Some(v) = &valid {
+                    v.write(i, s.out_valid[k]);
+                }
+            }
+        }
+    });
+    out
+}
+
+/// `f(state, item)` for every item, on rayon's threads when `parallel`, with
+/// one `init()` state per thread.
+fn each<G, S, I, F>(items: &[G], parallel: bool, init: I, f: F)
+where
+    G: Sync,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, &G) + Sync + Send,
+{
+    if parallel {
+        items.par_iter().with_min_len(64).for_each_init(init, f);
+    } else {
+        let mut state = init();
+        items.iter().for_each(|g| f(&mut state, g));
+    }
+}
+
+/// Per-thread buffers for gathered groups, reused from group to group.
+struct Scratch<T, X> {
+    y: Vec<T>,
+    x: Vec<X>,
+    valid: Vec<bool>,
+    out: Vec<T>,
+    out_valid: Vec<bool>,
+}
+
+impl<T, X> Default for Scratch<T, X> {
+    fn default() -> Self {
+        Scratch {
+            y: Vec::new(),
+            x: Vec::new(),
+            valid: Vec::new(),
+            out: Vec::new(),
+            out_valid: Vec::new(),
+        }
+    }
+}
+
+impl<T: Float, X: Coord> Scratch<T, X> {
+    fn load(&mut self, c: Columns<'_, T, X>, idx: &[Idx]) {
+        self.y.clear();
+        self.y.extend(idx.iter().map(|&i| c.y[i as usize]));
+        if let Some(x) = c.x {
+            self.x.clear();
+            self.x.extend(idx.iter().map(|&i| x[i as usize]));
+        }
+        if let Some(v) = c.valid {
+            self.valid.clear();
+            self.valid.extend(idx.iter().map(|&i| v[i as usize]));
+        }
+    }
+}
+
+fn assert_exact_cover(runs: &[[Idx; 2]], n: usize) {
+    let mut spans: Vec<[Idx; 2]> = runs.to_vec();
+    if !spans.is_sorted() {
+        spans.sort_unstable();
+    }
+    let mut end = 0usize;
+    for [start, len] in spans {
+        assert!(
+            start as usize == end,
+            "runs must cover the rows exactly once"
+        );
+        end = start as usize + len as usize;
+    }
+    assert!(end == n, "runs must cover the rows exactly once");
+}
+
+/// A mutable buffer shared between threads that write disjoint parts of it.
+struct SharedMut<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+// SAFETY: only used for writes to disjoint rows from different threads.
+unsafe impl<T: Send> Send for SharedMut<T> {}
+unsafe impl<T: Send> Sync for SharedMut<T> {}
+
+impl<T> SharedMut<T> {
+    fn new(buf: &mut [T]) -> Self {
+        SharedMut {
+            ptr: buf.as_mut_ptr(),
+            len: buf.len(),
+        }
+    }
+
+    /// # Safety
+    /// No other thread may access `rows` while the slice lives.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice(&self, rows: std::ops::Range<usize>) -> &mut [T] {
+        assert!(rows.start <= rows.end && rows.end <= self.len);
+        std::slice::from_raw_parts_mut(self.ptr.add(rows.start), rows.len())
+    }
+
+    /// # Safety
+    /// No other thread may access row `i` at the same time.
+    unsafe fn write(&self, i: usize, v: T) {
+        assert!(i < self.len);
+        self.ptr.add(i).write(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols<'a>(
+        y: &'a [f64],
+        x: Option<&'a [f64]>,
+        valid: Option<&'a [bool]>,
+    ) -> Columns<'a, f64, f64> {
+        Columns {
+            y,
+            x,
+            h: 1.0,
+            valid,
+            edge_order: 1,
+        }
+    }
+
+    fn reference(y: &[f64], x: Option<&[f64]>, rows: &[usize]) -> Vec<Option<f64>> {
+        let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+        if ys.len() < 2 {
+            return vec![None; ys.len()];
+        }
+        let mut out = vec![0.0; ys.len()];
+        match x {
+            Some(x) => {
+                let xs: Vec<f64> = rows.iter().map(|&i| x[i]).collect();
+                kernels::gradient(&ys, Spacing::Coords(&xs), 1, &mut out)
+            }
+            None => kernels::gradient::<f64, f64>(&ys, Spacing::Uniform(1.0), 1, &mut out),
+        }
+        out.into_iter().map(Some).collect()
+    }
+
+    fn as_options(o: &Output<f64>) -> Vec<Option<f64>> {
+        o.values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| o.valid.as_ref().is_none_or(|m| m[i]).then_some(v))
+            .collect()
+    }
+
+    #[test]
+    fn runs_and_gathered_groups_agree_with_each_group_alone() {
+        let n = 1000;
+        let y: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64).collect();
+        let x: Vec<f64> = (0..n)
+            .map(|i| i as f64 + ((i * 31) % 7) as f64 / 10.0)
+            .collect();
+        // Runs of lengths 0, 1, 2, 3, ... covering the rows in order.
+        let mut runs_v = Vec::new();
+        let mut start = 0;
+        let mut len = 0;
+        while start < n {
+            let l = len.min(n - start);
+            runs_v.push([start as Idx, l as Idx]);
+            start += l;
+            len += 1;
+        }
+        for xo in [None, Some(&x[..])] {
+            let got = as_options(&runs(cols(&y, xo, None), &runs_v, true));
+            for &[s, l] in &runs_v {
+                let rows: Vec<usize> = (s as usize..(s + l) as usize).collect();
+                let want = reference(&y, xo, &rows);
+                let have: Vec<Option<f64>> = rows.iter().map(|&i| got[i]).collect();
+                assert_eq!(have, want);
+            }
+        }
+        // Interleaved groups: row i belongs to group i % k.
+        for k in [1, 2, 3, 7, 500, 1000] {
+            let groups: Vec<Vec<Idx>> = (0..k)
+                .map(|g| (g..n).step_by(k).map(|i| i as Idx).collect())
+                .collect();
+            for xo in [None, Some(&x[..])] {
+                let got = as_options(&gathered(cols(&y, xo, None), &groups, k % 2 == 0));
+                for g in &groups {
+                    let rows: Vec<usize> = g.iter().map(|&i| i as usize).collect();
+                    let want = reference(&y, xo, &rows);
+                    let have: Vec<Option<f64>> = rows.iter().map(|&i| got[i]).collect();
+                    assert_eq!(have, want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn parallel_whole_equals_serial_around_every_split() {
+        for n in [
+            PARALLEL_MIN_ROWS - 1,
+            PARALLEL_MIN_ROWS,
+            PARALLEL_MIN_ROWS + 1,
+            200_003,
+        ] {
+            let y: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64).collect();
+            let x: Vec<f64> = (0..n).map(|i| i as f64 * 1.5 + (i % 3) as f64).collect();
+            let valid: Vec<bool> = (0..n).map(|i| i % 977 != 5).collect();
+            for e in [1, 2] {
+                for xo in [None, Some(&x[..])] {
+                    for vo in [None, Some(&valid[..])] {
+                        let c = Columns {
+                            y: &y[..],
+                            x: xo,
+                            h: 0.5,
+                            valid: vo,
+                            edge_order: e,
+                        };
+                        let a = whole(c, true);
+                        let b = whole(c, false);
+                        assert_eq!(a.values, b.values);
+                        assert_eq!(a.valid, b.valid);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "runs must cover the rows exactly once")]
+    fn overlapping_runs_are_refused() {
+        let y = [1.0; 10];
+        runs(cols(&y, None, None), &[[5, 5], [0, 6]], false);
+    }
+
+    #[test]
+    #[should_panic(expected = "runs must cover the rows exactly once")]
+    fn runs_with_a_gap_are_refused() {
+        let y = [1.0; 10];
+        runs(cols(&y, None, None), &[[0, 4], [5, 5]], false);
+    }
+}
