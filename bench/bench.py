@@ -11,7 +11,6 @@ each workload (below 1 means faster than the reference).
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import time
@@ -84,6 +83,7 @@ def handwritten(first: pl.Expr, last: pl.Expr) -> pl.Expr:
         .when(last)
         .then(backward)
         .otherwise(interior)
+        .alias("y")
     )
 
 
@@ -103,9 +103,9 @@ def sorted_masked(df: pl.DataFrame) -> pl.Series:
         df.lazy()
         .with_row_index("row")
         .sort("id", maintain_order=True)
-        .with_columns(g=masked_shifts())
+        .with_columns(masked_shifts())
         .sort("row")
-        .collect()["g"]
+        .collect()["y"]
     )
 
 
@@ -135,7 +135,9 @@ def grouped(df: pl.DataFrame, interleaved: bool) -> list[Candidate]:
     pdf = pd.DataFrame({c: df[c].to_numpy() for c in df.columns})
     y, x, ids = (df[c].to_numpy() for c in ("y", "x", "id"))
     cands = [
-        Candidate("partition_by", lambda: df.select(Y.grad.gradient(x="x", partition_by="id"))["y"]),
+        Candidate(
+            "partition_by", lambda: df.select(Y.grad.gradient(x="x", partition_by="id"))["y"]
+        ),
         Candidate(".over", lambda: df.select(Y.grad.gradient(x="x").over("id"))["y"]),
         Candidate(
             ".over, Polars' own loop (alias first)",
@@ -146,7 +148,9 @@ def grouped(df: pl.DataFrame, interleaved: bool) -> list[Candidate]:
     if interleaved:
         cands.append(Candidate("Polars sort + masked shifts", lambda: sorted_masked(df)))
     else:
-        cands.append(Candidate("Polars masked whole-column shifts", lambda: df.select(masked_shifts())["y"]))
+        cands.append(
+            Candidate("Polars masked whole-column shifts", lambda: df.select(masked_shifts())["y"])
+        )
     cands += [
         Candidate("pandas groupby + np.gradient", lambda: pandas_groupby(pdf)),
         Candidate("Python loop of np.gradient", lambda: python_loop(y, x, ids)),
@@ -155,14 +159,27 @@ def grouped(df: pl.DataFrame, interleaved: bool) -> list[Candidate]:
 
 
 def peak_memory(n: int) -> float:
-    """Peak extra memory of an ungrouped run, as a multiple of the output's size."""
+    """Peak extra memory of an ungrouped run, as a multiple of the output's size.
+
+    In a fresh process: the input is made, the kernel's high-water mark of resident
+    memory is reset (Linux: /proc/self/clear_refs), the gradient is computed, and the
+    new high-water mark is compared with the resident memory before the call.
+    """
     code = f"""
-import resource, numpy as np, polars as pl, polars_gradient
+import gc, numpy as np, polars as pl, polars_gradient
+
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+
 df = pl.DataFrame({{"y": np.random.default_rng(0).standard_normal({n})}})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+gc.collect()
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+before = status("VmRSS:")
 out = df.select(pl.col("y").grad.gradient())
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print((after - before) * 1024 / out.estimated_size())
+print((status("VmHWM:") - before) / out.estimated_size())
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
@@ -171,76 +188,70 @@ print((after - before) * 1024 / out.estimated_size())
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10x smaller sizes, one repetition")
+    parser.add_argument(
+        "--only", default="W1,W2,W3,W4,mem", help="comma-separated workloads (default: all)"
+    )
     args = parser.parse_args()
+    only = set(args.only.split(","))
     scale, repeat = (10, 1) if args.quick else (1, 5)
     rng = np.random.default_rng(42)
     big, mid = 10_000_000 // scale, 1_000_000 // scale
     print(f"polars {pl.__version__}, numpy {np.__version__}, pandas {pd.__version__}")
     print(f"threads: polars {pl.thread_pool_size()}")
-    results = []
+    results: list[tuple] = []
 
     y = rng.standard_normal(big)
-    df = pl.DataFrame({"y": y})
-    results += workload(
-        f"W1: {big:,} Float64 rows, unit spacing, ungrouped",
-        [
-            Candidate("polars-gradient", lambda: df.select(Y.grad.gradient())["y"]),
-            Candidate("numpy.gradient", lambda: np.gradient(y), reference=True),
-            Candidate(
-                "Polars hand-written shifts",
-                lambda: df.select(
-                    pl.when(Y.shift(1).is_null())
-                    .then(Y.shift(-1) - Y)
-                    .when(Y.shift(-1).is_null())
-                    .then(Y - Y.shift(1))
-                    .otherwise((Y.shift(-1) - Y.shift(1)) / 2)
-                )["y"],
-            ),
-        ],
-        repeat,
-    )
-
     x = np.cumsum(rng.uniform(0.5, 1.5, big))
     df = pl.DataFrame({"y": y, "x": x})
-    results += workload(
-        f"W2: {big:,} rows, non-uniform sorted x, edge_order=2",
-        [
-            Candidate(
-                "polars-gradient", lambda: df.select(Y.grad.gradient(x="x", edge_order=2))["y"]
-            ),
-            Candidate("numpy.gradient", lambda: np.gradient(y, x, edge_order=2), reference=True),
-        ],
-        repeat,
-    )
+    if "W1" in only:
+        by_hand = (
+            pl.when(Y.shift(1).is_null())
+            .then(Y.shift(-1) - Y)
+            .when(Y.shift(-1).is_null())
+            .then(Y - Y.shift(1))
+            .otherwise((Y.shift(-1) - Y.shift(1)) / 2)
+        )
+        results += workload(
+            f"W1: {big:,} Float64 rows, unit spacing, ungrouped",
+            [
+                Candidate("polars-gradient", lambda: df.select(Y.grad.gradient())["y"]),
+                Candidate("numpy.gradient", lambda: np.gradient(y), reference=True),
+                Candidate("Polars hand-written shifts", lambda: df.select(by_hand)["y"]),
+            ],
+            repeat,
+        )
+    if "W2" in only:
+        ours = Y.grad.gradient(x="x", edge_order=2)
+        results += workload(
+            f"W2: {big:,} rows, non-uniform sorted x, edge_order=2",
+            [
+                Candidate("polars-gradient", lambda: df.select(ours)["y"]),
+                Candidate(
+                    "numpy.gradient", lambda: np.gradient(y, x, edge_order=2), reference=True
+                ),
+            ],
+            repeat,
+        )
 
-    n_groups = mid // 10
-    df = pl.DataFrame(
-        {
-            "id": np.repeat(np.arange(n_groups), 10),
-            "y": rng.standard_normal(mid),
-            "x": np.cumsum(rng.uniform(0.5, 1.5, mid)),
-        }
-    )
-    results += workload(
-        f"W3: {mid:,} rows in {n_groups:,} sorted groups, with x", grouped(df, False), repeat
-    )
+    for name, n_groups, interleaved in (("W3", mid // 10, False), ("W4", mid // 1000, True)):
+        if name not in only:
+            continue
+        keys = rng.integers(0, n_groups, mid) if interleaved else np.repeat(np.arange(n_groups), 10)
+        gdf = pl.DataFrame(
+            {"id": keys, "y": rng.standard_normal(mid), "x": np.cumsum(rng.uniform(0.5, 1.5, mid))}
+        )
+        kind = "interleaved" if interleaved else "sorted"
+        title = f"{name}: {mid:,} rows in {n_groups:,} {kind} groups, with x"
+        results += workload(title, grouped(gdf, interleaved), repeat)
 
-    n_groups = mid // 1000
-    df = pl.DataFrame(
-        {
-            "id": rng.integers(0, n_groups, mid),
-            "y": rng.standard_normal(mid),
-            "x": np.cumsum(rng.uniform(0.5, 1.5, mid)),
-        }
-    )
-    results += workload(
-        f"W4: {mid:,} rows in {n_groups:,} interleaved groups, with x", grouped(df, True), repeat
-    )
+    if "mem" in only:
+        n = 2 * big
+        print(f"\nMemory: peak extra memory of a {n:,}-row ungrouped run")
+        print(f"  {peak_memory(n):.2f} x the output's size")
 
-    n = 2 * big
-    print(f"\nMemory: peak extra memory of a {n:,}-row ungrouped run")
-    print(f"  {peak_memory(n):.2f} x the output's size")
-    print(f"\n(peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB)")
+    print("\n| workload | candidate | seconds | ratio |\n|---|---|---:|---:|")
+    for title, name, t, ratio in results:
+        print(f"| {title.split(':')[0]} | {name} | {t:.4f} | {ratio:.3f} |")
 
 
 if __name__ == "__main__":

@@ -223,8 +223,14 @@ fn contiguous_runs(keys: &[Series]) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
     }
     let change = change.expect("at least one key");
     let change = change.rechunk();
-    let mut starts: Vec<Idx> = vec![0];
     let arr = change.downcast_as_array();
+    let n_runs = 1 + arr.values().set_bits();
+    if n_runs > n / 2 {
+        // Runs shorter than two rows on average: interleaved keys, not worth checking.
+        return Ok(None);
+    }
+    let mut starts: Vec<Idx> = Vec::with_capacity(n_runs);
+    starts.push(0);
     starts.extend(arr.values().true_idx_iter().map(|i| (i + 1) as Idx));
     if starts.len() > 1 && !(keys.len() == 1 && keys[0].is_sorted_flag() != IsSorted::Not) {
         // One run per key value? Count the distinct keys among the runs' first rows.
