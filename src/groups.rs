@@ -293,7 +293,7 @@ mod tests {
                 let xs: Vec<f64> = rows.iter().map(|&i| x[i]).collect();
                 kernels::gradient(&ys, Spacing::Coords(&xs), 1, &mut out)
             }
-            None => kernels::gradient::<f64, f64>(&ys, Spacing::Uniform(1.0), 1, &mut out),
+            None => kernels::gradient::<f64, f64, f64>(&ys, Spacing::Uniform(1.0), 1, &mut out),
         }
         out.into_iter().map(Some).collect()
     }

@@ -447,25 +447,13 @@ mod tests {
 
     #[test]
     fn short_series_are_all_null() {
-        let mut out = [7.0; 2];
+        let mut out = [7.0f64; 2];
         let mut valid = [true; 2];
-        series::<f64, f64>(
-            &[1.0, 2.0],
-            Spacing::Uniform(1.0),
-            None,
-            2,
-            &mut out,
-            Some(&mut valid),
-        );
+        let u = Spacing::<f64>::Uniform(1.0);
+        series(&[1.0, 2.0], u, None, 2, &mut out, Some(&mut valid));
+        assert!(out[0].is_nan() && out[1].is_nan());
         assert_eq!(valid, [false, false]);
-        series::<f64, f64>(
-            &[1.0, 2.0],
-            Spacing::Uniform(1.0),
-            None,
-            1,
-            &mut out,
-            Some(&mut valid),
-        );
+        series(&[1.0, 2.0], u, None, 1, &mut out, Some(&mut valid));
         assert_eq!((out, valid), ([1.0, 1.0], [true, true]));
     }
 }

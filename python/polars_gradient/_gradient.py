@@ -254,10 +254,11 @@ class GradientExpr(pl.Expr):
             and order_by is None
             and mapping_strategy == "group_to_rows"
         ):
+            single = isinstance(partition_by, (str, pl.Expr))
             keys: list[Any] = (
-                [partition_by]
-                if isinstance(partition_by, (str, pl.Expr)) or not isinstance(partition_by, Iterable)
-                else list(partition_by)
+                list(partition_by)
+                if not single and isinstance(partition_by, Iterable)
+                else [partition_by]
             )
             keys += list(more_exprs)
             if keys and all(isinstance(k, (str, pl.Expr)) for k in keys):
