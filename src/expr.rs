@@ -21,6 +21,12 @@ pub struct GradientKwargs {
     pub has_x: bool,
     #[serde(default)]
     pub n_keys: usize,
+    /// Leave null rows out instead of propagating nulls.
+    #[serde(default)]
+    pub ignore_nulls: bool,
+    /// For a temporal `x`: the result's time unit in nanoseconds (default: 1 s).
+    #[serde(default)]
+    pub per_ns: Option<i64>,
 }
 
 impl GradientKwargs {
@@ -38,7 +44,7 @@ impl GradientKwargs {
 }
 
 const Y_ACCEPTED: &str = "an integer, float or decimal column";
-const X_ACCEPTED: &str = "an integer, float or decimal column";
+const X_ACCEPTED: &str = "an integer, float, decimal, Date, Datetime or Duration column";
 
 /// A dtype as Python Polars prints it (`String`, `List(Float64)`, ...), for
 /// error messages read by Python users.
@@ -79,6 +85,42 @@ fn is_number(dtype: &DataType) -> bool {
     dtype.is_primitive_numeric() || dtype.is_decimal() || dtype.is_null()
 }
 
+/// Nanoseconds in one unit of a temporal dtype; `None` for other dtypes.
+fn temporal_unit_ns(dtype: &DataType) -> Option<i64> {
+    let of = |unit: &TimeUnit| match unit {
+        TimeUnit::Nanoseconds => 1,
+        TimeUnit::Microseconds => 1_000,
+        TimeUnit::Milliseconds => 1_000_000,
+    };
+    match dtype {
+        DataType::Date => Some(86_400_000_000_000),
+        DataType::Datetime(unit, _) | DataType::Duration(unit) => Some(of(unit)),
+        _ => None,
+    }
+}
+
+/// How long one unit of `x` is in the result's unit: 1.0 for numbers; for
+/// temporal `x`, its unit over `per` (default one second).
+fn coordinate_unit(x: Option<&Field>, kwargs: &GradientKwargs) -> PolarsResult<f64> {
+    let temporal = x.and_then(|x| temporal_unit_ns(x.dtype()));
+    match (x, temporal, kwargs.per_ns) {
+        (_, Some(unit_ns), per) => {
+            let per = per.unwrap_or(1_000_000_000);
+            polars_ensure!(per > 0, InvalidOperation: "gradient: per must be a positive duration");
+            Ok(unit_ns as f64 / per as f64)
+        }
+        (Some(x), None, Some(_)) => polars_bail!(
+            InvalidOperation: "gradient: per is only for a temporal x, but x column '{}' has dtype {}; \
+            accepted with per: a Date, Datetime or Duration column",
+            x.name(), dtype_name(x.dtype())
+        ),
+        (None, None, Some(_)) => polars_bail!(
+            InvalidOperation: "gradient: per is only for a temporal x, and no x was given"
+        ),
+        (_, None, None) => Ok(1.0),
+    }
+}
+
 /// Checks the input fields and gives the output dtype: Float32 when `y` is
 /// Float32 and `x` is absent or Float32, else Float64.
 fn output_dtype(y: &Field, x: Option<&Field>) -> PolarsResult<DataType> {
@@ -89,7 +131,7 @@ fn output_dtype(y: &Field, x: Option<&Field>) -> PolarsResult<DataType> {
     );
     if let Some(x) = x {
         polars_ensure!(
-            is_number(x.dtype()),
+            is_number(x.dtype()) || temporal_unit_ns(x.dtype()).is_some(),
             InvalidOperation: "gradient: x column '{}' has dtype {}; accepted: {}",
             x.name(), dtype_name(x.dtype()), X_ACCEPTED
         );
@@ -122,7 +164,9 @@ fn split_fields<'a>(
 
 fn gradient_output(fields: &[Field], kwargs: GradientKwargs) -> PolarsResult<Field> {
     let (y, x, _) = split_fields(fields, &kwargs)?;
-    Ok(Field::new(y.name().clone(), output_dtype(y, x)?))
+    let dtype = output_dtype(y, x)?;
+    coordinate_unit(x, &kwargs)?;
+    Ok(Field::new(y.name().clone(), dtype))
 }
 
 #[polars_expr(output_type_func_with_kwargs=gradient_output)]
@@ -135,6 +179,7 @@ fn gradient(
     let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
     let (yf, xf, _) = split_fields(&fields, &kwargs)?;
     let out_dtype = output_dtype(yf, xf)?;
+    let unit = coordinate_unit(xf, &kwargs)?;
     let y = &inputs[0];
     let n_x = kwargs.has_x as usize;
     let x = inputs.get(1).filter(|_| kwargs.has_x);
@@ -154,6 +199,8 @@ fn gradient(
     let job = Job {
         edge_order: kwargs.edge_order,
         h: kwargs.spacing,
+        unit,
+        ignore_nulls: kwargs.ignore_nulls,
         groups: find_groups(keys)?,
         // Polars' own threads may already be running this call in parallel.
         parallel: !context.parallel(),
@@ -183,6 +230,8 @@ enum Groups {
 struct Job {
     edge_order: usize,
     h: f64,
+    unit: f64,
+    ignore_nulls: bool,
     groups: Groups,
     parallel: bool,
 }
@@ -267,7 +316,11 @@ where
         UInt64 => run(y, Some(x.u64()?), job),
         Int128 => run(y, Some(x.i128()?), job),
         UInt128 => run(y, Some(x.u128()?), job),
-        dt if dt.is_integer() => run(y, Some(x.cast(&Int64)?.i64()?), job),
+        // Other integers, and Date, Datetime and Duration as their integer
+        // count of days or time units.
+        dt if dt.is_integer() || dt.is_temporal() => {
+            run(y, Some(x.to_physical_repr().cast(&Int64)?.i64()?), job)
+        }
         // Float16 and Decimal coordinates.
         _ => run(y, Some(x.cast(&Float64)?.f64()?), job),
     };
@@ -295,6 +348,8 @@ where
         h: job.h,
         valid: valid.as_deref(),
         edge_order: job.edge_order,
+        unit: job.unit,
+        ignore_nulls: job.ignore_nulls,
     };
     let Output { values, valid } = match &job.groups {
         Groups::Whole => groups::whole(columns, job.parallel),

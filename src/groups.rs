@@ -24,11 +24,15 @@ pub struct Columns<'a, T, X> {
     /// Combined validity of `y` and `x`; `None` when neither has nulls.
     pub valid: Option<&'a [bool]>,
     pub edge_order: usize,
+    /// The size of one coordinate unit in the result's unit (1.0 for numbers).
+    pub unit: f64,
+    /// Leave null rows out instead of propagating them (see `kernels::series`).
+    pub ignore_nulls: bool,
 }
 
-fn spacing<X>(x: Option<&[X]>, h: f64) -> Spacing<'_, X> {
+fn spacing<X>(x: Option<&[X]>, h: f64, unit: f64) -> Spacing<'_, X> {
     match x {
-        Some(x) => Spacing::Coords(x),
+        Some(x) => Spacing::Coords(x, unit),
         None => Spacing::Uniform(h),
     }
 }
@@ -56,10 +60,13 @@ pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output
     let n = c.y.len();
     let short = n < kernels::min_points(c.edge_order);
     let mut valid = (short || c.valid.is_some()).then(|| vec![false; n]);
-    let sp = spacing(c.x, c.h);
+    let sp = spacing(c.x, c.h, c.unit);
     let values = filled(n, |out| {
-        if short || !parallel || n < PARALLEL_MIN_ROWS {
-            kernels::series(c.y, sp, c.valid, c.edge_order, out, valid.as_deref_mut());
+        // ignore_nulls with nulls moves points around: one piece.
+        let compress = c.ignore_nulls && c.valid.is_some();
+        if short || !parallel || n < PARALLEL_MIN_ROWS || compress {
+            let ov = valid.as_deref_mut();
+            kernels::series(c.y, sp, c.valid, c.edge_order, c.ignore_nulls, out, ov);
             return;
         }
         let piece = n.div_ceil(rayon::current_num_threads().max(1) * 4);
@@ -100,9 +107,10 @@ pub fn runs<T: Float, X: Coord>(
                 let ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
                 kernels::series(
                     &c.y[rows.clone()],
-                    spacing(c.x.map(|x| &x[rows.clone()]), c.h),
+                    spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit),
                     c.valid.map(|v| &v[rows.clone()]),
                     c.edge_order,
+                    c.ignore_nulls,
                     o,
                     ov,
                 );
@@ -140,9 +148,10 @@ where
         s.out_valid.resize(len, false);
         kernels::series(
             &s.y,
-            spacing(c.x.map(|_| &s.x[..]), c.h),
+            spacing(c.x.map(|_| &s.x[..]), c.h, c.unit),
             c.valid.map(|_| &s.valid[..]),
             c.edge_order,
+            c.ignore_nulls,
             &mut s.out,
             valid.as_ref().map(|_| &mut s.out_valid[..]),
         );
@@ -279,6 +288,8 @@ mod tests {
             h: 1.0,
             valid,
             edge_order: 1,
+            unit: 1.0,
+            ignore_nulls: false,
         }
     }
 
@@ -291,7 +302,7 @@ mod tests {
         match x {
             Some(x) => {
                 let xs: Vec<f64> = rows.iter().map(|&i| x[i]).collect();
-                kernels::gradient(&ys, Spacing::Coords(&xs), 1, &mut out)
+                kernels::gradient(&ys, Spacing::Coords(&xs, 1.0), 1, &mut out)
             }
             None => kernels::gradient::<f64, f64, f64>(&ys, Spacing::Uniform(1.0), 1, &mut out),
         }

@@ -119,11 +119,14 @@ impl Coord for u128 {
     }
 }
 
-/// The spacing of the samples: a uniform step, or one coordinate per sample.
+/// The spacing of the samples: a uniform step, or one coordinate per sample
+/// with the size of one coordinate unit (a step of `x[i+1] - x[i]` counts as
+/// `(x[i+1] - x[i]) * unit`; 1.0 for plain numbers, for example 1e-9 for
+/// nanosecond timestamps per second).
 #[derive(Clone, Copy, Debug)]
 pub enum Spacing<'a, X> {
     Uniform(f64),
-    Coords(&'a [X]),
+    Coords(&'a [X], f64),
 }
 
 /// Fewest points for which `edge_order` is defined (numpy's requirement).
@@ -176,7 +179,7 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
         "edge_order must be 1 or 2"
     );
     assert!(n > edge_order, "too few points for edge_order");
-    if let Spacing::Coords(x) = spacing {
+    if let Spacing::Coords(x, _) = spacing {
         assert_eq!(x.len(), n, "x and y lengths differ");
     }
     if out.is_empty() {
@@ -197,12 +200,12 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
                     o.set(T::from_f64((yp.to_f64() - ym.to_f64()) / two_h));
                 }
             }
-            Spacing::Coords(x) => {
+            Spacing::Coords(x, unit) => {
                 let xs = &x[lo - 1..hi + 1];
                 let ys = &y[lo - 1..hi + 1];
                 for (k, o) in o.iter_mut().enumerate() {
-                    let d1 = X::delta(xs[k], xs[k + 1]);
-                    let d2 = X::delta(xs[k + 1], xs[k + 2]);
+                    let d1 = X::delta(xs[k], xs[k + 1]) * unit;
+                    let d2 = X::delta(xs[k + 1], xs[k + 2]) * unit;
                     let a = -d2 / (d1 * (d1 + d2));
                     let b = (d2 - d1) / (d1 * d2);
                     let c = d1 / (d2 * (d1 + d2));
@@ -218,7 +221,7 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
     let dx = |i: usize| -> f64 {
         match spacing {
             Spacing::Uniform(h) => h,
-            Spacing::Coords(x) => X::delta(x[i], x[i + 1]),
+            Spacing::Coords(x, unit) => X::delta(x[i], x[i + 1]) * unit,
         }
     };
     if start == 0 {
@@ -227,7 +230,7 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
         } else {
             let (a, b, c) = match spacing {
                 Spacing::Uniform(h) => (-1.5 / h, 2.0 / h, -0.5 / h),
-                Spacing::Coords(_) => {
+                Spacing::Coords(..) => {
                     let (d1, d2) = (dx(0), dx(1));
                     (
                         -(2.0 * d1 + d2) / (d1 * (d1 + d2)),
@@ -245,7 +248,7 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
         } else {
             let (a, b, c) = match spacing {
                 Spacing::Uniform(h) => (0.5 / h, -2.0 / h, 1.5 / h),
-                Spacing::Coords(_) => {
+                Spacing::Coords(..) => {
                     let (d1, d2) = (dx(n - 3), dx(n - 2));
                     (
                         d2 / (d1 * (d1 + d2)),
@@ -271,33 +274,73 @@ pub fn stencil_validity(valid: &[bool], edge_order: usize, out: &mut [bool]) {
 
 /// One whole series: the gradient into `out` and, when given, the output
 /// validity into `out_valid`. `valid` is the combined validity of `y` and `x`.
-/// Every slot of `out` is written. A series shorter than `edge_order + 1` has
-/// no gradient: `out` is NaN and all of `out_valid` false, so a caller that
-/// may pass one must give `out_valid`.
+/// Every slot of `out` is written; a caller that may pass a short series or
+/// nulls must give `out_valid`.
+///
+/// Null policy: with `ignore_nulls == false` an output is null where its
+/// stencil reads an invalid row. With `ignore_nulls == true` the invalid rows
+/// are left out, the gradient is taken over the remaining points at their
+/// true coordinates (without coordinates, row position times the spacing, so a
+/// gap is a longer step) and the invalid rows are null. Either way, fewer than
+/// `edge_order + 1` points give all nulls (`out` NaN, `out_valid` false).
 pub fn series<T: Float, X: Coord, S: Slot<T>>(
     y: &[T],
     spacing: Spacing<'_, X>,
     valid: Option<&[bool]>,
     edge_order: usize,
+    ignore_nulls: bool,
     out: &mut [S],
     out_valid: Option<&mut [bool]>,
 ) {
+    let all_null = |out: &mut [S], out_valid: Option<&mut [bool]>| {
+        out.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
+        if let Some(o) = out_valid {
+            o.fill(false);
+        }
+    };
     if y.len() < min_points(edge_order) {
         debug_assert!(
             out_valid.is_some(),
             "a short series needs an output validity"
         );
-        out.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
-        if let Some(o) = out_valid {
-            o.fill(false);
-        }
-        return;
+        return all_null(out, out_valid);
     }
-    gradient(y, spacing, edge_order, out);
     match (valid, out_valid) {
-        (Some(v), Some(o)) => stencil_validity(v, edge_order, o),
-        (None, Some(o)) => o.fill(true),
-        (_, None) => debug_assert!(valid.is_none(), "nulls need an output validity"),
+        (Some(v), Some(o)) if ignore_nulls && v.contains(&false) => {
+            let keep: Vec<usize> = (0..y.len()).filter(|&i| v[i]).collect();
+            all_null(out, Some(&mut *o));
+            if keep.len() < min_points(edge_order) {
+                return;
+            }
+            let ys: Vec<T> = keep.iter().map(|&i| y[i]).collect();
+            let mut res = vec![T::from_f64(0.0); keep.len()];
+            match spacing {
+                Spacing::Uniform(h) => {
+                    let rows: Vec<i64> = keep.iter().map(|&i| i as i64).collect();
+                    gradient(&ys, Spacing::Coords(&rows, h), edge_order, &mut res);
+                }
+                Spacing::Coords(x, unit) => {
+                    let xs: Vec<X> = keep.iter().map(|&i| x[i]).collect();
+                    gradient(&ys, Spacing::Coords(&xs, unit), edge_order, &mut res);
+                }
+            }
+            for (&i, r) in keep.iter().zip(res) {
+                out[i].set(r);
+                o[i] = true;
+            }
+        }
+        (Some(v), Some(o)) => {
+            gradient(y, spacing, edge_order, out);
+            stencil_validity(v, edge_order, o);
+        }
+        (None, Some(o)) => {
+            gradient(y, spacing, edge_order, out);
+            o.fill(true);
+        }
+        (v, None) => {
+            debug_assert!(v.is_none(), "nulls need an output validity");
+            gradient(y, spacing, edge_order, out);
+        }
     }
 }
 
@@ -313,7 +356,7 @@ mod tests {
 
     fn grad_x<X: Coord>(y: &[f64], x: &[X], e: usize) -> Vec<f64> {
         let mut out = vec![0.0; y.len()];
-        gradient(y, Spacing::Coords(x), e, &mut out);
+        gradient(y, Spacing::Coords(x, 1.0), e, &mut out);
         out
     }
 
@@ -413,8 +456,8 @@ mod tests {
             for split in 0..=50 {
                 let mut out = vec![0.0; 50];
                 let (a, b) = out.split_at_mut(split);
-                gradient_range(&y, Spacing::Coords(&x), e, 0, a);
-                gradient_range(&y, Spacing::Coords(&x), e, split, b);
+                gradient_range(&y, Spacing::Coords(&x, 1.0), e, 0, a);
+                gradient_range(&y, Spacing::Coords(&x, 1.0), e, split, b);
                 assert_eq!(out, whole);
             }
         }
@@ -446,14 +489,56 @@ mod tests {
     }
 
     #[test]
+    fn ignore_nulls_skips_rows_at_their_true_positions() {
+        // y = x^2 sampled at rows 0..6 with rows 1 and 4 missing; spacing 0.5.
+        let y: Vec<f64> = (0..7).map(|i| (0.5 * i as f64).powi(2)).collect();
+        let valid = [true, false, true, true, false, true, true];
+        let mut out = [0.0; 7];
+        let mut ov = [true; 7];
+        let u = Spacing::<f64>::Uniform(0.5);
+        series(&y, u, Some(&valid), 2, true, &mut out, Some(&mut ov));
+        assert_eq!(ov, valid);
+        // Second order is exact on a quadratic at any positions: d/dx x^2 = 2x.
+        for i in [0, 2, 3, 5, 6] {
+            assert!(
+                (out[i] - 2.0 * 0.5 * i as f64).abs() < 1e-12,
+                "{i}: {}",
+                out[i]
+            );
+        }
+        // The same with explicit coordinates.
+        let x: Vec<f64> = (0..7).map(|i| 0.5 * i as f64).collect();
+        let mut out2 = [0.0; 7];
+        series(
+            &y,
+            Spacing::Coords(&x, 1.0),
+            Some(&valid),
+            2,
+            true,
+            &mut out2,
+            Some(&mut ov),
+        );
+        for i in [0, 2, 3, 5, 6] {
+            assert!((out2[i] - out[i]).abs() < 1e-12);
+        }
+        // Too few points left: all null.
+        let few = [true, false, false, false, false, false, true];
+        series(&y, u, Some(&few), 2, true, &mut out, Some(&mut ov));
+        assert_eq!(ov, [false; 7]);
+        // Propagation instead: nulls spread over the stencils.
+        series(&y, u, Some(&valid), 1, false, &mut out, Some(&mut ov));
+        assert_eq!(ov, [false, false, false, false, false, false, true]);
+    }
+
+    #[test]
     fn short_series_are_all_null() {
         let mut out = [7.0f64; 2];
         let mut valid = [true; 2];
         let u = Spacing::<f64>::Uniform(1.0);
-        series(&[1.0, 2.0], u, None, 2, &mut out, Some(&mut valid));
+        series(&[1.0, 2.0], u, None, 2, false, &mut out, Some(&mut valid));
         assert!(out[0].is_nan() && out[1].is_nan());
         assert_eq!(valid, [false, false]);
-        series(&[1.0, 2.0], u, None, 1, &mut out, Some(&mut valid));
+        series(&[1.0, 2.0], u, None, 1, false, &mut out, Some(&mut valid));
         assert_eq!((out, valid), ([1.0, 1.0], [true, true]));
     }
 }

@@ -73,7 +73,8 @@ def test_bad_x_dtype_names_column_dtype_and_accepted(col: str) -> None:
     s = BAD_COLUMNS[col]
     df = pl.DataFrame({"y": [1.0, 2.0, 3.0], col: s})
     dtype = re.escape(str(s.dtype))
-    pattern = rf"x column '{col}' has dtype {dtype}; accepted: an integer, float or decimal"
+    accepted = "an integer, float, decimal, Date, Datetime or Duration column"
+    pattern = rf"x column '{col}' has dtype {dtype}; accepted: {accepted}"
     with pytest.raises(pl.exceptions.PolarsError, match=pattern):
         df.select(pl.col("y").grad.gradient(x=col))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import numbers
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Union
@@ -42,6 +44,52 @@ def _to_keys(partition_by: object) -> list[pl.Expr]:
     )
 
 
+_FIXED_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+    "d": 86_400_000_000_000,
+    "w": 604_800_000_000_000,
+}
+_CALENDAR_UNITS = {"mo", "q", "y", "i"}
+_DURATION_PART = re.compile(r"(\d+)(ns|us|µs|ms|mo|s|m|h|d|w|q|y|i)")
+
+
+def _per_ns(per: object) -> int:
+    """``per`` as a whole number of nanoseconds (a fixed-length duration)."""
+    if isinstance(per, dt.timedelta):
+        ns = (per.days * 86_400 + per.seconds) * 1_000_000_000 + per.microseconds * 1_000
+    elif isinstance(per, str):
+        text = per.strip()
+        parts = _DURATION_PART.findall(text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise ValueError(
+                f"gradient: per must be a Polars duration string such as '1s', '250ms', '15m', "
+                f"'1h' or '1d', or a datetime.timedelta; got {per!r}"
+            )
+        calendar = [u for _, u in parts if u in _CALENDAR_UNITS]
+        if calendar:
+            raise ValueError(
+                f"gradient: per must have a fixed length; {per!r} uses the calendar unit "
+                f"{calendar[0]!r}, whose length varies. Use fixed units: ns, us, ms, s, m, h, d, w"
+            )
+        ns = sum(int(n) * _FIXED_UNITS_NS[u] for n, u in parts)
+    else:
+        raise TypeError(
+            f"gradient: per must be a duration string (for example '1s') or a datetime.timedelta, "
+            f"got {per!r} of type {type(per).__name__}"
+        )
+    if ns <= 0:
+        raise ValueError(f"gradient: per must be a positive duration, got {per!r}")
+    if ns >= 2**63:
+        raise ValueError(f"gradient: per is too long, got {per!r}")
+    return ns
+
+
 def _check_edge_order(edge_order: object) -> int:
     if isinstance(edge_order, bool) or not isinstance(edge_order, numbers.Integral):
         raise TypeError(
@@ -71,6 +119,8 @@ def gradient(
     *,
     spacing: float | None = None,
     edge_order: int = 1,
+    per: str | dt.timedelta | None = None,
+    ignore_nulls: bool = False,
     partition_by: IntoKeys | None = None,
 ) -> pl.Expr:
     r"""Return the gradient of ``y``, exactly as ``numpy.gradient`` computes it.
@@ -89,8 +139,9 @@ def gradient(
         The values: a column name or an expression. Integer, float or decimal.
     x
         The coordinate of each value: a column name or an expression of the
-        same length as ``y``; integer, float or decimal. It need not be
-        monotonic or evenly spaced. ``None`` means uniform spacing.
+        same length as ``y``; integer, float, decimal, Date, Datetime (any
+        unit, any time zone) or Duration. It need not be monotonic or evenly
+        spaced. ``None`` means uniform spacing.
     spacing
         The uniform spacing between values when ``x`` is ``None``: a finite,
         non-zero number. Default 1.0. Giving both ``x`` and ``spacing`` is an
@@ -98,6 +149,18 @@ def gradient(
     edge_order
         1 or 2: the boundaries are computed with ``edge_order``-th order
         accurate differences, as in numpy.
+    per
+        Only for a temporal ``x``: the time unit of the result's denominator,
+        a fixed-length Polars duration string (``"1ns"``, ``"250ms"``,
+        ``"1s"``, ``"15m"``, ``"1h"``, ``"1d"``, ``"1w"``, or a combination
+        such as ``"1h30m"``) or a ``datetime.timedelta``. Default: one
+        second. Calendar units (``"1mo"``, ``"1q"``, ``"1y"``) are an error.
+    ignore_nulls
+        ``False`` (default): an output is null where its stencil reads a null
+        ``y`` or ``x``. ``True``: rows with a null ``y`` or ``x`` are left out,
+        the gradient is computed over the remaining points at their true
+        coordinates (without ``x``: row position times ``spacing``, so a gap
+        is a longer step), and those rows are null.
     partition_by
         Column name(s) or expression(s): compute the gradient within each
         group of equal keys, in row order within the group; the rows of a
@@ -137,8 +200,10 @@ def gradient(
     ``edge_order=2`` they are the three-point one-sided formulas, exact for
     quadratics (for uniform :math:`h`: :math:`(-3 f_0 + 4 f_1 - f_2) / 2h`).
 
-    Integer coordinates are differenced exactly (in 128-bit integers) before
-    the conversion to float, so large epochs lose no precision.
+    Integer and temporal coordinates are differenced exactly (in 128-bit
+    integers, in the column's own unit) before the conversion to float, so
+    large epochs lose no precision. A time-zone aware ``x`` measures physical
+    elapsed time (across a DST change too).
 
     Nulls: an output is null where the rows its formula reads (``i-1``, ``i``,
     ``i+1`` inside; the first or last ``edge_order + 1`` rows at the ends)
@@ -191,6 +256,11 @@ def gradient(
     └─────┴─────┴──────┘
     """
     edge = _check_edge_order(edge_order)
+    if not isinstance(ignore_nulls, bool):
+        raise TypeError(f"gradient: ignore_nulls must be True or False, got {ignore_nulls!r}")
+    if per is not None and x is None:
+        raise ValueError("gradient: per is only for a temporal x, and no x was given")
+    per_ns = None if per is None else _per_ns(per)
     y_expr = _to_expr(y, "y")
     args = [y_expr]
     if x is not None:
@@ -210,12 +280,24 @@ def gradient(
             "spacing": step,
             "has_x": x is not None,
             "n_keys": len(keys),
+            "ignore_nulls": ignore_nulls,
+            "per_ns": per_ns,
         },
         is_elementwise=False,
     )
     if keys:
         return expr
-    return GradientExpr._wrap(expr, {"y": y, "x": x, "spacing": spacing, "edge_order": edge})
+    return GradientExpr._wrap(
+        expr,
+        {
+            "y": y,
+            "x": x,
+            "spacing": spacing,
+            "edge_order": edge,
+            "per": per,
+            "ignore_nulls": ignore_nulls,
+        },
+    )
 
 
 class GradientExpr(pl.Expr):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from polars_gradient._gradient import IntoExpr, IntoKeys
@@ -21,6 +23,8 @@ class GradientNamespace:
         *,
         spacing: float | None = None,
         edge_order: int = 1,
+        per: str | dt.timedelta | None = None,
+        ignore_nulls: bool = False,
         partition_by: IntoKeys | None = None,
     ) -> pl.Expr:
         """Return the gradient of this expression, exactly as ``numpy.gradient``.
@@ -31,12 +35,20 @@ class GradientNamespace:
         Parameters
         ----------
         x
-            Coordinate column name or expression (integer, float or decimal),
-            same length as this expression. ``None``: uniform spacing.
+            Coordinate column name or expression (integer, float, decimal,
+            Date, Datetime or Duration), same length as this expression.
+            ``None``: uniform spacing.
         spacing
             Uniform spacing when ``x`` is ``None`` (finite, non-zero; default 1.0).
         edge_order
             1 or 2: accuracy order of the one-sided differences at the ends.
+        per
+            For a temporal ``x``: the result's time unit, a fixed-length
+            duration string (``"1s"``, ``"1h"``, ...) or ``datetime.timedelta``;
+            default one second.
+        ignore_nulls
+            Leave rows with a null value or coordinate out (and null) instead
+            of nulling every output whose stencil reads them.
         partition_by
             Column name(s) or expression(s): the gradient within each group, in
             row order; the same values as ``.over(partition_by)``, in one pass.
@@ -56,5 +68,11 @@ class GradientNamespace:
         [0.0, 2.0, 6.0]
         """
         return _gradient(
-            self._expr, x, spacing=spacing, edge_order=edge_order, partition_by=partition_by
+            self._expr,
+            x,
+            spacing=spacing,
+            edge_order=edge_order,
+            per=per,
+            ignore_nulls=ignore_nulls,
+            partition_by=partition_by,
         )
