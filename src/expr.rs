@@ -8,7 +8,7 @@ use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
 use serde::Deserialize;
 
 use crate::groups::{self, Columns, Idx, Output};
-use crate::kernels::{Coord, Float};
+use crate::kernels::{Coord, Float, Unit};
 
 /// Keyword arguments, as pickled by `polars_gradient._gradient`. Inputs arrive
 /// in the order `[y, x?, key...]`: `has_x` says whether `x` is there, and
@@ -99,15 +99,19 @@ fn temporal_unit_ns(dtype: &DataType) -> Option<i64> {
     }
 }
 
-/// How long one unit of `x` is in the result's unit: 1.0 for numbers; for
-/// temporal `x`, its unit over `per` (default one second).
-fn coordinate_unit(x: Option<&Field>, kwargs: &GradientKwargs) -> PolarsResult<f64> {
+/// How long one unit of `x` is in the result's unit: one for numbers; for
+/// temporal `x`, its unit over `per` (default one second), as a reduced ratio.
+fn coordinate_unit(x: Option<&Field>, kwargs: &GradientKwargs) -> PolarsResult<Unit> {
     let temporal = x.and_then(|x| temporal_unit_ns(x.dtype()));
     match (x, temporal, kwargs.per_ns) {
         (_, Some(unit_ns), per) => {
             let per = per.unwrap_or(1_000_000_000);
             polars_ensure!(per > 0, InvalidOperation: "gradient: per must be a positive duration");
-            Ok(unit_ns as f64 / per as f64)
+            let g = gcd(unit_ns, per);
+            Ok(Unit {
+                num: (unit_ns / g) as f64,
+                den: (per / g) as f64,
+            })
         }
         (Some(x), None, Some(_)) => polars_bail!(
             InvalidOperation: "gradient: per is only for a temporal x, but x column '{}' has dtype {}; \
@@ -117,7 +121,15 @@ fn coordinate_unit(x: Option<&Field>, kwargs: &GradientKwargs) -> PolarsResult<f
         (None, None, Some(_)) => polars_bail!(
             InvalidOperation: "gradient: per is only for a temporal x, and no x was given"
         ),
-        (_, None, None) => Ok(1.0),
+        (_, None, None) => Ok(Unit::ONE),
+    }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
     }
 }
 
@@ -230,7 +242,7 @@ enum Groups {
 struct Job {
     edge_order: usize,
     h: f64,
-    unit: f64,
+    unit: Unit,
     ignore_nulls: bool,
     groups: Groups,
     parallel: bool,

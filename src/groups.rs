@@ -6,7 +6,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use crate::kernels::{self, Coord, Float, Spacing};
+use crate::kernels::{self, Coord, Float, Spacing, Unit};
 
 /// A row index as Polars gives it (`IdxSize`, 32 bits in the default build).
 pub type Idx = u32;
@@ -24,13 +24,13 @@ pub struct Columns<'a, T, X> {
     /// Combined validity of `y` and `x`; `None` when neither has nulls.
     pub valid: Option<&'a [bool]>,
     pub edge_order: usize,
-    /// The size of one coordinate unit in the result's unit (1.0 for numbers).
-    pub unit: f64,
+    /// The size of one coordinate unit in the result's unit.
+    pub unit: Unit,
     /// Leave null rows out instead of propagating them (see `kernels::series`).
     pub ignore_nulls: bool,
 }
 
-fn spacing<X>(x: Option<&[X]>, h: f64, unit: f64) -> Spacing<'_, X> {
+fn spacing<X>(x: Option<&[X]>, h: f64, unit: Unit) -> Spacing<'_, X> {
     match x {
         Some(x) => Spacing::Coords(x, unit),
         None => Spacing::Uniform(h),
@@ -288,7 +288,7 @@ mod tests {
             h: 1.0,
             valid,
             edge_order: 1,
-            unit: 1.0,
+            unit: Unit::ONE,
             ignore_nulls: false,
         }
     }
@@ -302,7 +302,7 @@ mod tests {
         match x {
             Some(x) => {
                 let xs: Vec<f64> = rows.iter().map(|&i| x[i]).collect();
-                kernels::gradient(&ys, Spacing::Coords(&xs, 1.0), 1, &mut out)
+                kernels::gradient(&ys, Spacing::Coords(&xs, Unit::ONE), 1, &mut out)
             }
             None => kernels::gradient::<f64, f64, f64>(&ys, Spacing::Uniform(1.0), 1, &mut out),
         }

@@ -119,14 +119,37 @@ impl Coord for u128 {
     }
 }
 
+/// The size of one coordinate unit in the result's unit, as a ratio
+/// `num / den`: a step of `x[i+1] - x[i]` counts as `(x[i+1] - x[i]) * num /
+/// den`. The formulas are computed on the raw steps and the result scaled by
+/// `den / num` once, so whole-number ratios scale exactly (nanosecond
+/// timestamps per second: `1 / 1e9`, and a gradient of 1 per ns is exactly 1e9
+/// per second).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Unit {
+    pub num: f64,
+    pub den: f64,
+}
+
+impl Unit {
+    pub const ONE: Unit = Unit { num: 1.0, den: 1.0 };
+
+    #[inline(always)]
+    fn apply(self, gradient: f64) -> f64 {
+        if self == Unit::ONE {
+            gradient
+        } else {
+            gradient * self.den / self.num
+        }
+    }
+}
+
 /// The spacing of the samples: a uniform step, or one coordinate per sample
-/// with the size of one coordinate unit (a step of `x[i+1] - x[i]` counts as
-/// `(x[i+1] - x[i]) * unit`; 1.0 for plain numbers, for example 1e-9 for
-/// nanosecond timestamps per second).
+/// in coordinate units of the given size.
 #[derive(Clone, Copy, Debug)]
 pub enum Spacing<'a, X> {
     Uniform(f64),
-    Coords(&'a [X], f64),
+    Coords(&'a [X], Unit),
 }
 
 /// Fewest points for which `edge_order` is defined (numpy's requirement).
@@ -204,28 +227,32 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
                 let xs = &x[lo - 1..hi + 1];
                 let ys = &y[lo - 1..hi + 1];
                 for (k, o) in o.iter_mut().enumerate() {
-                    let d1 = X::delta(xs[k], xs[k + 1]) * unit;
-                    let d2 = X::delta(xs[k + 1], xs[k + 2]) * unit;
+                    let d1 = X::delta(xs[k], xs[k + 1]);
+                    let d2 = X::delta(xs[k + 1], xs[k + 2]);
                     let a = -d2 / (d1 * (d1 + d2));
                     let b = (d2 - d1) / (d1 * d2);
                     let c = d1 / (d2 * (d1 + d2));
-                    o.set(T::from_f64(
-                        a * ys[k].to_f64() + b * ys[k + 1].to_f64() + c * ys[k + 2].to_f64(),
-                    ));
+                    let g = a * ys[k].to_f64() + b * ys[k + 1].to_f64() + c * ys[k + 2].to_f64();
+                    o.set(T::from_f64(unit.apply(g)));
                 }
             }
         }
     }
 
-    // The two edge rows, if they fall in the range.
+    // The two edge rows, if they fall in the range (computed on raw steps,
+    // scaled once).
+    let scale = |g: f64| match spacing {
+        Spacing::Uniform(_) => g,
+        Spacing::Coords(_, unit) => unit.apply(g),
+    };
     let dx = |i: usize| -> f64 {
         match spacing {
             Spacing::Uniform(h) => h,
-            Spacing::Coords(x, unit) => X::delta(x[i], x[i + 1]) * unit,
+            Spacing::Coords(x, _) => X::delta(x[i], x[i + 1]),
         }
     };
     if start == 0 {
-        out[0].set(T::from_f64(if edge_order == 1 {
+        out[0].set(T::from_f64(scale(if edge_order == 1 {
             (f(1) - f(0)) / dx(0)
         } else {
             let (a, b, c) = match spacing {
@@ -240,10 +267,10 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
                 }
             };
             a * f(0) + b * f(1) + c * f(2)
-        }));
+        })));
     }
     if end == n {
-        out[n - 1 - start].set(T::from_f64(if edge_order == 1 {
+        out[n - 1 - start].set(T::from_f64(scale(if edge_order == 1 {
             (f(n - 1) - f(n - 2)) / dx(n - 2)
         } else {
             let (a, b, c) = match spacing {
@@ -258,7 +285,7 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
                 }
             };
             a * f(n - 3) + b * f(n - 2) + c * f(n - 1)
-        }));
+        })));
     }
 }
 
@@ -317,7 +344,8 @@ pub fn series<T: Float, X: Coord, S: Slot<T>>(
             match spacing {
                 Spacing::Uniform(h) => {
                     let rows: Vec<i64> = keep.iter().map(|&i| i as i64).collect();
-                    gradient(&ys, Spacing::Coords(&rows, h), edge_order, &mut res);
+                    let unit = Unit { num: h, den: 1.0 };
+                    gradient(&ys, Spacing::Coords(&rows, unit), edge_order, &mut res);
                 }
                 Spacing::Coords(x, unit) => {
                     let xs: Vec<X> = keep.iter().map(|&i| x[i]).collect();
@@ -356,7 +384,7 @@ mod tests {
 
     fn grad_x<X: Coord>(y: &[f64], x: &[X], e: usize) -> Vec<f64> {
         let mut out = vec![0.0; y.len()];
-        gradient(y, Spacing::Coords(x, 1.0), e, &mut out);
+        gradient(y, Spacing::Coords(x, Unit::ONE), e, &mut out);
         out
     }
 
@@ -442,6 +470,36 @@ mod tests {
     }
 
     #[test]
+    fn units_scale_the_result_exactly() {
+        // 1 ns steps, per second: exactly 1e9.
+        let x = [0i64, 1, 2, 3];
+        let ns_per_s = Unit { num: 1.0, den: 1e9 };
+        for e in [1, 2] {
+            let mut out = [0.0; 4];
+            gradient(
+                &[0.0, 1.0, 2.0, 3.0],
+                Spacing::Coords(&x, ns_per_s),
+                e,
+                &mut out,
+            );
+            assert_eq!(out, [1e9; 4]);
+        }
+        // Days per hour: a step of 1 day is 24 hours.
+        let mut out = [0.0; 3];
+        let day_per_h = Unit {
+            num: 24.0,
+            den: 1.0,
+        };
+        gradient(
+            &[0.0, 48.0, 96.0],
+            Spacing::Coords(&[0i64, 1, 2], day_per_h),
+            1,
+            &mut out,
+        );
+        assert_eq!(out, [2.0; 3]);
+    }
+
+    #[test]
     fn minimal_lengths() {
         close(&grad_u(&[1.0, 4.0], 1.0, 1), &[3.0, 3.0]);
         close(&grad_u(&[1.0, 4.0, 9.0], 1.0, 2), &[2.0, 4.0, 6.0]);
@@ -456,8 +514,8 @@ mod tests {
             for split in 0..=50 {
                 let mut out = vec![0.0; 50];
                 let (a, b) = out.split_at_mut(split);
-                gradient_range(&y, Spacing::Coords(&x, 1.0), e, 0, a);
-                gradient_range(&y, Spacing::Coords(&x, 1.0), e, split, b);
+                gradient_range(&y, Spacing::Coords(&x, Unit::ONE), e, 0, a);
+                gradient_range(&y, Spacing::Coords(&x, Unit::ONE), e, split, b);
                 assert_eq!(out, whole);
             }
         }
@@ -511,7 +569,7 @@ mod tests {
         let mut out2 = [0.0; 7];
         series(
             &y,
-            Spacing::Coords(&x, 1.0),
+            Spacing::Coords(&x, Unit::ONE),
             Some(&valid),
             2,
             true,

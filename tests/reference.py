@@ -55,3 +55,28 @@ def assert_close(
     g = np.array([np.nan if v is None else v for v in got], dtype=np.float64)
     w = np.array([np.nan if v is None else v for v in want], dtype=np.float64)
     np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
+
+
+def ref_gradient_skipping_nulls(
+    y: Values,
+    x: Values | None = None,
+    spacing: float = 1.0,
+    edge_order: int = 1,
+) -> list[float | None]:
+    """ignore_nulls=True: numpy.gradient over the rows whose y and x are both non-null,
+    at their coordinates (without x: row position times spacing); those rows null."""
+    n = len(y)
+    keep = [i for i in range(n) if y[i] is not None and (x is None or x[i] is not None)]
+    out: list[float | None] = [None] * n
+    if len(keep) < edge_order + 1:
+        return out
+    yf = np.array([y[i] for i in keep], dtype=np.float64)
+    if x is None:
+        xf = np.array(keep, dtype=np.float64) * spacing
+    else:
+        xf = np.array([x[i] for i in keep], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        g = np.gradient(yf, xf, edge_order=edge_order)
+    for i, v in zip(keep, g):
+        out[i] = float(v)
+    return out
