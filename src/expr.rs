@@ -4,7 +4,9 @@
 use polars::prelude::*;
 use polars::series::IsSorted;
 use pyo3_polars::derive::{polars_expr, CallerContext};
+use pyo3_polars::export::polars_arrow::array::{Array, FixedSizeListArray, ListArray};
 use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+use pyo3_polars::export::polars_arrow::offset::OffsetsBuffer;
 use serde::Deserialize;
 
 use crate::groups::{self, Columns, Idx, Output};
@@ -43,7 +45,8 @@ impl GradientKwargs {
     }
 }
 
-const Y_ACCEPTED: &str = "an integer, float or decimal column";
+const Y_ACCEPTED: &str =
+    "an integer, float or decimal column, or a List or Array of integers, floats or decimals";
 const X_ACCEPTED: &str = "an integer, float, decimal, Date, Datetime or Duration column";
 
 /// A dtype as Python Polars prints it (`String`, `List(Float64)`, ...), for
@@ -102,7 +105,7 @@ fn temporal_unit_ns(dtype: &DataType) -> Option<i64> {
 /// How long one unit of `x` is in the result's unit: one for numbers; for
 /// temporal `x`, its unit over `per` (default one second), as a reduced ratio.
 fn coordinate_unit(x: Option<&Field>, kwargs: &GradientKwargs) -> PolarsResult<Unit> {
-    let temporal = x.and_then(|x| temporal_unit_ns(x.dtype()));
+    let temporal = x.and_then(|x| temporal_unit_ns(inner(x.dtype())));
     match (x, temporal, kwargs.per_ns) {
         (_, Some(unit_ns), per) => {
             let per = per.unwrap_or(1_000_000_000);
@@ -134,8 +137,49 @@ fn gcd(a: i64, b: i64) -> i64 {
 }
 
 /// Checks the input fields and gives the output dtype: Float32 when `y` is
-/// Float32 and `x` is absent or Float32, else Float64.
+/// Float32 and `x` is absent or Float32, else Float64; for a List or Array
+/// `y` (and `x`), a List or Array of that.
 fn output_dtype(y: &Field, x: Option<&Field>) -> PolarsResult<DataType> {
+    let (DataType::List(yi) | DataType::Array(yi, _)) = y.dtype() else {
+        return scalar_output_dtype(y, x);
+    };
+    polars_ensure!(
+        is_number(yi),
+        InvalidOperation: "gradient: y column '{}' has dtype {}; accepted: {}",
+        y.name(), dtype_name(y.dtype()), Y_ACCEPTED
+    );
+    let xi = match x.map(|x| (x, x.dtype())) {
+        None => None,
+        Some((x, DataType::List(xi) | DataType::Array(xi, _))) => {
+            polars_ensure!(
+                is_number(xi) || temporal_unit_ns(xi).is_some(),
+                InvalidOperation: "gradient: x column '{}' has dtype {}; accepted with a List or \
+                Array y: a List or Array of integers, floats, decimals, Dates, Datetimes or Durations",
+                x.name(), dtype_name(x.dtype())
+            );
+            Some(Field::new(x.name().clone(), (**xi).clone()))
+        }
+        Some((x, xd)) => polars_bail!(
+            InvalidOperation: "gradient: y column '{}' is a {} of values, so x must be a List or Array \
+            of coordinates too, but x column '{}' has dtype {}",
+            y.name(), dtype_name(y.dtype()), x.name(), dtype_name(xd)
+        ),
+    };
+    let float = scalar_output_dtype(&Field::new(y.name().clone(), (**yi).clone()), xi.as_ref())?;
+    Ok(match y.dtype() {
+        DataType::Array(_, width) => DataType::Array(Box::new(float), *width),
+        _ => DataType::List(Box::new(float)),
+    })
+}
+
+fn inner(dtype: &DataType) -> &DataType {
+    match dtype {
+        DataType::List(inner) | DataType::Array(inner, _) => inner,
+        other => other,
+    }
+}
+
+fn scalar_output_dtype(y: &Field, x: Option<&Field>) -> PolarsResult<DataType> {
     polars_ensure!(
         is_number(y.dtype()),
         InvalidOperation: "gradient: y column '{}' has dtype {}; accepted: {}",
@@ -196,36 +240,160 @@ fn gradient(
     let n_x = kwargs.has_x as usize;
     let x = inputs.get(1).filter(|_| kwargs.has_x);
     let keys = &inputs[1 + n_x..];
-    for other in x.into_iter().chain(keys) {
-        let what = if Some(other) == x {
-            "x"
-        } else {
-            "partition_by"
-        };
+    for (k, other) in inputs.iter().enumerate().skip(1) {
+        let what = if k < 1 + n_x { "x" } else { "partition_by" };
         polars_ensure!(
             other.len() == y.len(),
             ShapeMismatch: "gradient: {} column '{}' has length {} but y column '{}' has length {}; they must be equal",
             what, other.name(), other.len(), y.name(), y.len()
         );
     }
-    let job = Job {
+    let mut job = Job {
         edge_order: kwargs.edge_order,
         h: kwargs.spacing,
         unit,
         ignore_nulls: kwargs.ignore_nulls,
-        groups: find_groups(keys)?,
+        groups: Groups::Whole,
         // Polars' own threads may already be running this call in parallel.
         parallel: !context.parallel(),
     };
-    if y.dtype().is_null() || x.is_some_and(|x| x.dtype().is_null()) {
-        return Ok(Series::full_null(y.name().clone(), y.len(), &out_dtype));
+    if matches!(y.dtype(), DataType::List(_) | DataType::Array(..)) {
+        // Each row is its own series, whatever the groups.
+        return gradient_rows(y, x, &out_dtype, job);
     }
-    if out_dtype == DataType::Float32 {
-        with_y(y.f32()?, x, &job)
+    job.groups = find_groups(keys)?;
+    gradient_values(y, x, &out_dtype, &job)
+}
+
+/// The gradient of plain (not nested) `y` and `x` columns, over the job's groups.
+fn gradient_values(
+    y: &Series,
+    x: Option<&Series>,
+    out_dtype: &DataType,
+    job: &Job,
+) -> PolarsResult<Series> {
+    if y.dtype().is_null() || x.is_some_and(|x| x.dtype().is_null()) {
+        return Ok(Series::full_null(y.name().clone(), y.len(), out_dtype));
+    }
+    if out_dtype == &DataType::Float32 {
+        with_y(y.f32()?, x, job)
     } else {
         let y = y.cast(&DataType::Float64)?;
-        with_y(y.f64()?, x, &job)
+        with_y(y.f64()?, x, job)
     }
+}
+
+/// A List or Array column as its flat values (only the part its rows use),
+/// each row's `[start, len]` within them, and the rows' validity.
+struct Rows {
+    values: Series,
+    runs: Vec<[Idx; 2]>,
+    validity: Option<Bitmap>,
+}
+
+fn rows_of(s: &Series) -> PolarsResult<Rows> {
+    let n = s.len();
+    match s.dtype() {
+        DataType::List(_) => {
+            let ca = s.list()?.rechunk();
+            let arr = ca.downcast_as_array();
+            let offsets = arr.offsets().as_slice();
+            let first = offsets[0];
+            let used = (offsets[n] - first) as usize;
+            let runs = offsets
+                .windows(2)
+                .map(|w| [(w[0] - first) as Idx, (w[1] - w[0]) as Idx])
+                .collect();
+            Ok(Rows {
+                values: ca.get_inner().slice(first, used),
+                runs,
+                validity: arr.validity().cloned(),
+            })
+        }
+        DataType::Array(_, width) => {
+            let ca = s.array()?.rechunk();
+            let arr = ca.downcast_as_array();
+            let w = *width as Idx;
+            Ok(Rows {
+                values: ca.get_inner().slice(0, n * *width),
+                runs: (0..n as Idx).map(|i| [i * w, w]).collect(),
+                validity: arr.validity().cloned(),
+            })
+        }
+        dt => {
+            polars_bail!(ComputeError: "gradient: expected a List or Array column, got {}", dtype_name(dt))
+        }
+    }
+}
+
+/// The gradient of each row of a List or Array `y`, over the matching row of
+/// a List or Array `x` (or the uniform spacing). A null `y` row stays null.
+fn gradient_rows(
+    y: &Series,
+    x: Option<&Series>,
+    out_dtype: &DataType,
+    mut job: Job,
+) -> PolarsResult<Series> {
+    let rows = rows_of(y)?;
+    let x_values = match x {
+        None => None,
+        Some(x) => Some(aligned_coordinates(&rows, x, y)?),
+    };
+    let inner_dtype = inner(out_dtype).clone();
+    let values = if rows.values.is_empty() {
+        Series::new_empty(y.name().clone(), &inner_dtype)
+    } else {
+        job.groups = Groups::Runs(rows.runs.clone());
+        gradient_values(&rows.values, x_values.as_ref(), &inner_dtype, &job)?
+    };
+    let values = values.rechunk().chunks()[0].clone();
+    let arrow_inner = values.dtype().clone();
+    let out: Series = match out_dtype {
+        DataType::Array(_, width) => {
+            let dtype = FixedSizeListArray::default_datatype(arrow_inner, *width);
+            let arr = FixedSizeListArray::new(dtype, y.len(), values, rows.validity);
+            ArrayChunked::with_chunk(y.name().clone(), arr).into_series()
+        }
+        _ => {
+            let mut offsets = Vec::with_capacity(rows.runs.len() + 1);
+            offsets.push(0i64);
+            offsets.extend(rows.runs.iter().map(|r| (r[0] + r[1]) as i64));
+            // SAFETY: the runs are consecutive, so the offsets never decrease.
+            let offsets = unsafe { OffsetsBuffer::new_unchecked(offsets.into()) };
+            let dtype = ListArray::<i64>::default_datatype(arrow_inner);
+            let arr = ListArray::<i64>::new(dtype, offsets, values, rows.validity);
+            ListChunked::with_chunk(y.name().clone(), arr).into_series()
+        }
+    };
+    // The physical arrays carry plain floats; give the result its logical dtype.
+    out.cast(out_dtype)
+}
+
+/// `x`'s row values laid out like `y`'s: row by row, the same lengths. A null
+/// `x` row gives null coordinates (so null gradients) for a valid `y` row.
+fn aligned_coordinates(y_rows: &Rows, x: &Series, y: &Series) -> PolarsResult<Series> {
+    let x_rows = rows_of(x)?;
+    if x_rows.runs == y_rows.runs {
+        return Ok(x_rows.values);
+    }
+    let x_valid = |i: usize| x_rows.validity.as_ref().is_none_or(|v| v.get_bit(i));
+    let y_valid = |i: usize| y_rows.validity.as_ref().is_none_or(|v| v.get_bit(i));
+    let mut take: Vec<Option<Idx>> = Vec::with_capacity(y_rows.values.len());
+    for (i, (&[_, ylen], &[xstart, xlen])) in y_rows.runs.iter().zip(&x_rows.runs).enumerate() {
+        if x_valid(i) && y_valid(i) {
+            polars_ensure!(
+                xlen == ylen,
+                ShapeMismatch: "gradient: row {} of x column '{}' has {} values but row {} of y column '{}' has {}; \
+                each row of x must have as many values as the row of y",
+                i, x.name(), xlen, i, y.name(), ylen
+            );
+            take.extend((xstart..xstart + xlen).map(Some));
+        } else {
+            take.extend((0..ylen).map(|_| None));
+        }
+    }
+    let idx: IdxCa = take.into_iter().collect();
+    x_rows.values.take(&idx)
 }
 
 /// How the rows split into series.
@@ -380,4 +548,109 @@ fn combined_validity(a: Option<&Bitmap>, b: Option<&Bitmap>) -> Option<Vec<bool>
         (Some(a), None) | (None, Some(a)) => Some(a.iter().collect()),
         (Some(a), Some(b)) => Some(a.iter().zip(b.iter()).map(|(p, q)| p && q).collect()),
     }
+}
+
+/// Keyword arguments of `gradient_horizontal`.
+#[derive(Deserialize, Debug, Clone)]
+pub struct HorizontalKwargs {
+    pub edge_order: usize,
+    pub spacing: f64,
+}
+
+fn horizontal_output(fields: &[Field], kwargs: HorizontalKwargs) -> PolarsResult<Field> {
+    polars_ensure!(
+        !fields.is_empty(),
+        InvalidOperation: "gradient_horizontal: needs at least one column"
+    );
+    let mut names = PlHashSet::new();
+    let mut out = Vec::with_capacity(fields.len());
+    for f in fields {
+        polars_ensure!(
+            names.insert(f.name().clone()),
+            InvalidOperation: "gradient_horizontal: the inputs need distinct names for the struct's \
+            fields, but '{}' comes more than once; rename with .alias()", f.name()
+        );
+        let dtype = scalar_output_dtype(f, None)?;
+        out.push(Field::new(f.name().clone(), dtype));
+    }
+    let _ = kwargs.edge_order;
+    let all_f32 = out.iter().all(|f| f.dtype() == &DataType::Float32);
+    for f in out.iter_mut() {
+        f.dtype = if all_f32 {
+            DataType::Float32
+        } else {
+            DataType::Float64
+        };
+    }
+    Ok(Field::new(fields[0].name().clone(), DataType::Struct(out)))
+}
+
+/// The gradient across the columns within each row (numpy's `axis=1` of a
+/// frame), as a Struct with one field per input. Each row is one series, with
+/// the same kernel and null rule as `gradient`.
+#[polars_expr(output_type_func_with_kwargs=horizontal_output)]
+fn gradient_horizontal(inputs: &[Series], kwargs: HorizontalKwargs) -> PolarsResult<Series> {
+    let check = GradientKwargs {
+        edge_order: kwargs.edge_order,
+        spacing: kwargs.spacing,
+        has_x: false,
+        n_keys: 0,
+        ignore_nulls: false,
+        per_ns: None,
+    };
+    check.check()?;
+    let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
+    let out_field = horizontal_output(&fields, kwargs.clone())?;
+    let DataType::Struct(out_fields) = out_field.dtype() else {
+        unreachable!("horizontal_output gives a struct")
+    };
+    let n = inputs[0].len();
+    for s in inputs {
+        polars_ensure!(
+            s.len() == n,
+            ShapeMismatch: "gradient_horizontal: column '{}' has length {} but column '{}' has length {}; they must be equal",
+            s.name(), s.len(), inputs[0].name(), n
+        );
+    }
+    let cols: Vec<Float64Chunked> = inputs
+        .iter()
+        .map(|s| Ok(s.cast(&DataType::Float64)?.f64()?.rechunk().into_owned()))
+        .collect::<PolarsResult<_>>()?;
+    let arrays: Vec<_> = cols.iter().map(|c| c.downcast_as_array()).collect();
+    let k = cols.len();
+    let mut values = vec![vec![0.0f64; n]; k];
+    let mut valid = vec![vec![false; n]; k];
+    let (mut row, mut row_valid) = (vec![0.0; k], vec![true; k]);
+    let (mut out, mut out_valid) = (vec![0.0; k], vec![false; k]);
+    let any_nulls = cols.iter().any(|c| c.null_count() > 0);
+    for i in 0..n {
+        for (j, a) in arrays.iter().enumerate() {
+            row[j] = a.values()[i];
+            row_valid[j] = a.is_valid(i);
+        }
+        crate::kernels::series::<f64, f64, f64>(
+            &row,
+            crate::kernels::Spacing::Uniform(kwargs.spacing),
+            any_nulls.then_some(&row_valid[..]),
+            kwargs.edge_order,
+            false,
+            &mut out,
+            Some(&mut out_valid),
+        );
+        for j in 0..k {
+            values[j][i] = out[j];
+            valid[j][i] = out_valid[j];
+        }
+    }
+    let columns: Vec<Series> = values
+        .into_iter()
+        .zip(valid)
+        .zip(out_fields)
+        .map(|((v, m), f)| {
+            Float64Chunked::from_vec_validity(f.name().clone(), v, Some(Bitmap::from_iter(m)))
+                .into_series()
+                .cast(f.dtype())
+        })
+        .collect::<PolarsResult<_>>()?;
+    Ok(StructChunked::from_series(out_field.name().clone(), n, columns.iter())?.into_series())
 }

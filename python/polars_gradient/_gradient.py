@@ -353,3 +353,72 @@ class GradientExpr(pl.Expr):
             nulls_last=nulls_last,
             mapping_strategy=mapping_strategy,
         )
+
+
+def gradient_horizontal(
+    *exprs: IntoExpr | Iterable[IntoExpr],
+    spacing: float | None = None,
+    edge_order: int = 1,
+) -> pl.Expr:
+    """Return the gradient across columns within each row: numpy's ``axis=1``.
+
+    Each row's values, taken from ``exprs`` in order, are one series, spaced
+    ``spacing`` apart; the result is a Struct with one field per input, named
+    after it (the Struct itself is named after the first input, as Polars'
+    ``*_horizontal`` functions are). ``pl.all().grad.gradient()`` is the
+    other direction, numpy's ``axis=0``.
+
+    Parameters
+    ----------
+    *exprs
+        Column names or expressions (``pl.all()`` and selectors expand), each
+        integer, float or decimal, or iterables of them; at least one.
+    spacing
+        The uniform spacing between consecutive columns (finite, non-zero;
+        default 1.0).
+    edge_order
+        1 or 2, as in :func:`gradient`.
+
+    Returns
+    -------
+    polars.Expr
+        A Struct of Float64 fields, or Float32 when every input is Float32.
+        With fewer than ``edge_order + 1`` inputs every field is null; a null
+        input nulls the outputs whose stencils read it, as in :func:`gradient`.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_gradient as pg
+    >>> df = pl.DataFrame({"a": [10, 40], "b": [20, 50], "c": [30, 60]})
+    >>> df.select(pg.gradient_horizontal(pl.all()).alias("g")).unnest("g")
+    shape: (2, 3)
+    ┌──────┬──────┬──────┐
+    │ a    ┆ b    ┆ c    │
+    │ ---  ┆ ---  ┆ ---  │
+    │ f64  ┆ f64  ┆ f64  │
+    ╞══════╪══════╪══════╡
+    │ 10.0 ┆ 10.0 ┆ 10.0 │
+    │ 10.0 ┆ 10.0 ┆ 10.0 │
+    └──────┴──────┴──────┘
+    """
+    edge = _check_edge_order(edge_order)
+    step = 1.0 if spacing is None else _check_spacing(spacing)
+    args: list[pl.Expr] = []
+    for e in exprs:
+        if isinstance(e, (str, pl.Expr)):
+            args.append(_to_expr(e, "each input"))
+        elif isinstance(e, Iterable):
+            args.extend(_to_expr(v, "each input") for v in e)
+        else:
+            args.append(_to_expr(e, "each input"))
+    if not args:
+        raise ValueError("gradient_horizontal: give at least one column")
+    return register_plugin_function(
+        plugin_path=PLUGIN_PATH,
+        function_name="gradient_horizontal",
+        args=args,
+        kwargs={"edge_order": edge, "spacing": step},
+        is_elementwise=True,
+        input_wildcard_expansion=True,
+    )
