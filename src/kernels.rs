@@ -85,14 +85,22 @@ impl Coord for f32 {
 impl Coord for i64 {
     #[inline(always)]
     fn delta(a: Self, b: Self) -> f64 {
-        (b as i128 - a as i128) as f64
+        // The 128-bit difference (a slow conversion) only when 64 bits overflow.
+        match b.checked_sub(a) {
+            Some(d) => d as f64,
+            None => (b as i128 - a as i128) as f64,
+        }
     }
 }
 
 impl Coord for u64 {
     #[inline(always)]
     fn delta(a: Self, b: Self) -> f64 {
-        (b as i128 - a as i128) as f64
+        if b >= a {
+            (b - a) as f64
+        } else {
+            -((a - b) as f64)
+        }
     }
 }
 
@@ -136,8 +144,10 @@ impl Unit {
 
     #[inline(always)]
     fn apply(self, gradient: f64) -> f64 {
-        if self == Unit::ONE {
-            gradient
+        if self.num == 1.0 {
+            gradient * self.den
+        } else if self.den == 1.0 {
+            gradient / self.num
         } else {
             gradient * self.den / self.num
         }
