@@ -10,7 +10,7 @@ use pyo3_polars::export::polars_arrow::offset::OffsetsBuffer;
 use serde::Deserialize;
 
 use crate::groups::{self, Columns, Idx, Output};
-use crate::kernels::{Coord, Float, Unit};
+use crate::kernels::{Coord, Float, Method, Stencil, Unit};
 
 /// Keyword arguments, as pickled by `polars_gradient._gradient`. Inputs arrive
 /// in the order `[y, x?, key...]`: `has_x` says whether `x` is there, and
@@ -29,19 +29,36 @@ pub struct GradientKwargs {
     /// For a temporal `x`: the result's time unit in nanoseconds (default: 1 s).
     #[serde(default)]
     pub per_ns: Option<i64>,
+    /// `derivative`'s order and accuracy; absent for numpy's `gradient`.
+    #[serde(default)]
+    pub order: Option<usize>,
+    #[serde(default)]
+    pub accuracy: Option<usize>,
 }
 
 impl GradientKwargs {
-    fn check(&self) -> PolarsResult<()> {
-        polars_ensure!(
-            self.edge_order == 1 || self.edge_order == 2,
-            InvalidOperation: "gradient: edge_order must be 1 or 2, got {}", self.edge_order
-        );
+    /// Checks the numbers (Python checked them first) and gives the method.
+    fn method(&self) -> PolarsResult<Method> {
         polars_ensure!(
             self.spacing.is_finite() && self.spacing != 0.0,
             InvalidOperation: "gradient: spacing must be a finite, non-zero number, got {}", self.spacing
         );
-        Ok(())
+        let Some(order) = self.order else {
+            polars_ensure!(
+                self.edge_order == 1 || self.edge_order == 2,
+                InvalidOperation: "gradient: edge_order must be 1 or 2, got {}", self.edge_order
+            );
+            return Ok(Method::Gradient {
+                edge_order: self.edge_order,
+            });
+        };
+        let accuracy = self.accuracy.unwrap_or(2);
+        polars_ensure!(
+            order >= 1 && accuracy >= 2 && accuracy % 2 == 0,
+            InvalidOperation: "derivative: order must be at least 1 and accuracy even and at least 2, \
+            got order {} and accuracy {}", order, accuracy
+        );
+        Ok(Method::Derivative(Stencil { order, accuracy }))
     }
 }
 
@@ -219,6 +236,7 @@ fn split_fields<'a>(
 }
 
 fn gradient_output(fields: &[Field], kwargs: GradientKwargs) -> PolarsResult<Field> {
+    kwargs.method()?;
     let (y, x, _) = split_fields(fields, &kwargs)?;
     let dtype = output_dtype(y, x)?;
     coordinate_unit(x, &kwargs)?;
@@ -231,7 +249,25 @@ fn gradient(
     context: CallerContext,
     kwargs: GradientKwargs,
 ) -> PolarsResult<Series> {
-    kwargs.check()?;
+    differentiate(inputs, context, kwargs)
+}
+
+#[polars_expr(output_type_func_with_kwargs=gradient_output)]
+fn derivative(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: GradientKwargs,
+) -> PolarsResult<Series> {
+    differentiate(inputs, context, kwargs)
+}
+
+/// `gradient` and `derivative`: the method comes from the kwargs.
+fn differentiate(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: GradientKwargs,
+) -> PolarsResult<Series> {
+    let method = kwargs.method()?;
     let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
     let (yf, xf, _) = split_fields(&fields, &kwargs)?;
     let out_dtype = output_dtype(yf, xf)?;
@@ -249,7 +285,7 @@ fn gradient(
         );
     }
     let mut job = Job {
-        edge_order: kwargs.edge_order,
+        method,
         h: kwargs.spacing,
         unit,
         ignore_nulls: kwargs.ignore_nulls,
@@ -408,7 +444,7 @@ enum Groups {
 
 /// Everything but the data: what to compute and over which rows.
 struct Job {
-    edge_order: usize,
+    method: Method,
     h: f64,
     unit: Unit,
     ignore_nulls: bool,
@@ -527,7 +563,7 @@ where
         x: xa.map(|a| a.values().as_slice()),
         h: job.h,
         valid: valid.as_deref(),
-        edge_order: job.edge_order,
+        method: job.method,
         unit: job.unit,
         ignore_nulls: job.ignore_nulls,
     };
@@ -597,8 +633,10 @@ fn gradient_horizontal(inputs: &[Series], kwargs: HorizontalKwargs) -> PolarsRes
         n_keys: 0,
         ignore_nulls: false,
         per_ns: None,
+        order: None,
+        accuracy: None,
     };
-    check.check()?;
+    let method = check.method()?;
     let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
     let out_field = horizontal_output(&fields, kwargs.clone())?;
     let DataType::Struct(out_fields) = out_field.dtype() else {
@@ -632,7 +670,7 @@ fn gradient_horizontal(inputs: &[Series], kwargs: HorizontalKwargs) -> PolarsRes
             &row,
             crate::kernels::Spacing::Uniform(kwargs.spacing),
             any_nulls.then_some(&row_valid[..]),
-            kwargs.edge_order,
+            method,
             false,
             &mut out,
             Some(&mut out_valid),

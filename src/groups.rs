@@ -6,7 +6,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use crate::kernels::{self, Coord, Float, Spacing, Unit};
+use crate::kernels::{self, Coord, Float, Method, Spacing, Unit};
 
 /// A row index as Polars gives it (`IdxSize`, 32 bits in the default build).
 pub type Idx = u32;
@@ -23,7 +23,8 @@ pub struct Columns<'a, T, X> {
     pub h: f64,
     /// Combined validity of `y` and `x`; `None` when neither has nulls.
     pub valid: Option<&'a [bool]>,
-    pub edge_order: usize,
+    /// Which derivative, with its stencils.
+    pub method: Method,
     /// The size of one coordinate unit in the result's unit.
     pub unit: Unit,
     /// Leave null rows out instead of propagating them (see `kernels::series`).
@@ -58,7 +59,7 @@ fn filled<T: Float>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<T>])) -> Vec<T
 /// The whole input as one series; split across threads when `parallel` and long.
 pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output<T> {
     let n = c.y.len();
-    let short = n < kernels::min_points(c.edge_order);
+    let short = n < c.method.min_points();
     let mut valid = (short || c.valid.is_some()).then(|| vec![false; n]);
     let sp = spacing(c.x, c.h, c.unit);
     let values = filled(n, |out| {
@@ -66,15 +67,15 @@ pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output
         let compress = c.ignore_nulls && c.valid.is_some();
         if short || !parallel || n < PARALLEL_MIN_ROWS || compress {
             let ov = valid.as_deref_mut();
-            kernels::series(c.y, sp, c.valid, c.edge_order, c.ignore_nulls, out, ov);
+            kernels::series(c.y, sp, c.valid, c.method, c.ignore_nulls, out, ov);
             return;
         }
         let piece = n.div_ceil(rayon::current_num_threads().max(1) * 4);
         out.par_chunks_mut(piece)
             .enumerate()
-            .for_each(|(k, o)| kernels::gradient_range(c.y, sp, c.edge_order, k * piece, o));
+            .for_each(|(k, o)| c.method.range(c.y, sp, k * piece, o));
         if let (Some(v), Some(o)) = (c.valid, valid.as_deref_mut()) {
-            kernels::stencil_validity(v, c.edge_order, o);
+            kernels::stencil_validity(v, c.method, c.x.is_none(), o);
         }
     });
     Output { values, valid }
@@ -89,7 +90,7 @@ pub fn runs<T: Float, X: Coord>(
 ) -> Output<T> {
     let n = c.y.len();
     assert_exact_cover(runs, n);
-    let min = kernels::min_points(c.edge_order);
+    let min = c.method.min_points();
     let needs_validity = c.valid.is_some() || runs.iter().any(|r| (r[1] as usize) < min);
     let mut valid = needs_validity.then(|| vec![false; n]);
     let values = filled(n, |out| {
@@ -109,7 +110,7 @@ pub fn runs<T: Float, X: Coord>(
                     &c.y[rows.clone()],
                     spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit),
                     c.valid.map(|v| &v[rows.clone()]),
-                    c.edge_order,
+                    c.method,
                     c.ignore_nulls,
                     o,
                     ov,
@@ -129,7 +130,7 @@ where
     G: AsRef<[Idx]> + Sync,
 {
     let n = c.y.len();
-    let min = kernels::min_points(c.edge_order);
+    let min = c.method.min_points();
     let covered: usize = groups.iter().map(|g| g.as_ref().len()).sum();
     let needs_validity =
         c.valid.is_some() || covered < n || groups.iter().any(|g| g.as_ref().len() < min);
@@ -150,7 +151,7 @@ where
             &s.y,
             spacing(c.x.map(|_| &s.x[..]), c.h, c.unit),
             c.valid.map(|_| &s.valid[..]),
-            c.edge_order,
+            c.method,
             c.ignore_nulls,
             &mut s.out,
             valid.as_ref().map(|_| &mut s.out_valid[..]),
@@ -287,7 +288,7 @@ mod tests {
             x,
             h: 1.0,
             valid,
-            edge_order: 1,
+            method: Method::Gradient { edge_order: 1 },
             unit: Unit::ONE,
             ignore_nulls: false,
         }
@@ -371,7 +372,15 @@ mod tests {
             let y: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64).collect();
             let x: Vec<f64> = (0..n).map(|i| i as f64 * 1.5 + (i % 3) as f64).collect();
             let valid: Vec<bool> = (0..n).map(|i| i % 977 != 5).collect();
-            for e in [1, 2] {
+            let methods = [
+                Method::Gradient { edge_order: 1 },
+                Method::Gradient { edge_order: 2 },
+                Method::Derivative(kernels::Stencil {
+                    order: 2,
+                    accuracy: 4,
+                }),
+            ];
+            for method in methods {
                 for xo in [None, Some(&x[..])] {
                     for vo in [None, Some(&valid[..])] {
                         let c = Columns {
@@ -379,7 +388,9 @@ mod tests {
                             x: xo,
                             h: 0.5,
                             valid: vo,
-                            edge_order: e,
+                            method,
+                            unit: Unit::ONE,
+                            ignore_nulls: false,
                         };
                         let a = whole(c, true);
                         let b = whole(c, false);

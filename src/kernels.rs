@@ -12,6 +12,8 @@
 //!
 //! Values are read and computed in `f64`; the output type may be `f32`.
 
+pub use crate::fd::{derivative_range, Stencil};
+
 /// A floating-point element type that the kernels read and write.
 pub trait Float: Copy + Send + Sync + 'static {
     fn to_f64(self) -> f64;
@@ -142,8 +144,9 @@ pub struct Unit {
 impl Unit {
     pub const ONE: Unit = Unit { num: 1.0, den: 1.0 };
 
+    /// A derivative in coordinate units, in the result's units (once per order).
     #[inline(always)]
-    fn apply(self, gradient: f64) -> f64 {
+    pub fn apply(self, gradient: f64) -> f64 {
         if self.num == 1.0 {
             gradient * self.den
         } else if self.den == 1.0 {
@@ -179,6 +182,47 @@ pub fn stencil(i: usize, n: usize, edge_order: usize) -> std::ops::RangeInclusiv
         n - 1 - edge_order..=n - 1
     } else {
         i - 1..=i + 1
+    }
+}
+
+/// Which derivative: numpy.gradient's formulas, or a finite difference of any
+/// order and accuracy (`crate::fd`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Gradient { edge_order: usize },
+    Derivative(Stencil),
+}
+
+impl Method {
+    /// Fewest points a series needs; shorter ones are all null.
+    pub fn min_points(self) -> usize {
+        match self {
+            Method::Gradient { edge_order } => min_points(edge_order),
+            Method::Derivative(st) => st.edge_points(),
+        }
+    }
+
+    /// Whether every row output row `i` reads is valid.
+    fn stencil_valid(self, valid: &[bool], i: usize, uniform: bool) -> bool {
+        let n = valid.len();
+        match self {
+            Method::Gradient { edge_order } => valid[stencil(i, n, edge_order)].iter().all(|&v| v),
+            Method::Derivative(st) => valid[st.window(i, n, uniform)].iter().all(|&v| v),
+        }
+    }
+
+    /// Rows `start..start + out.len()` of the whole series' derivative.
+    pub fn range<T: Float, X: Coord, S: Slot<T>>(
+        self,
+        y: &[T],
+        spacing: Spacing<'_, X>,
+        start: usize,
+        out: &mut [S],
+    ) {
+        match self {
+            Method::Gradient { edge_order } => gradient_range(y, spacing, edge_order, start, out),
+            Method::Derivative(st) => derivative_range(y, spacing, st, start, out),
+        }
     }
 }
 
@@ -300,12 +344,12 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
 }
 
 /// Output validity from input validity: row `i` is valid when every row of its
-/// stencil is valid. Requires `valid.len() >= edge_order + 1`; `out` has the
-/// same length as `valid`.
-pub fn stencil_validity(valid: &[bool], edge_order: usize, out: &mut [bool]) {
-    let n = valid.len();
+/// stencil is valid. Requires `valid.len() >= method.min_points()`; `out` has
+/// the same length as `valid`. `uniform`: the spacing is uniform (the window
+/// of an even-order derivative depends on it).
+pub fn stencil_validity(valid: &[bool], method: Method, uniform: bool, out: &mut [bool]) {
     for (i, o) in out.iter_mut().enumerate() {
-        *o = valid[stencil(i, n, edge_order)].iter().all(|&v| v);
+        *o = method.stencil_valid(valid, i, uniform);
     }
 }
 
@@ -324,7 +368,7 @@ pub fn series<T: Float, X: Coord, S: Slot<T>>(
     y: &[T],
     spacing: Spacing<'_, X>,
     valid: Option<&[bool]>,
-    edge_order: usize,
+    method: Method,
     ignore_nulls: bool,
     out: &mut [S],
     out_valid: Option<&mut [bool]>,
@@ -335,18 +379,19 @@ pub fn series<T: Float, X: Coord, S: Slot<T>>(
             o.fill(false);
         }
     };
-    if y.len() < min_points(edge_order) {
+    if y.len() < method.min_points() {
         debug_assert!(
             out_valid.is_some(),
             "a short series needs an output validity"
         );
         return all_null(out, out_valid);
     }
+    let uniform = matches!(spacing, Spacing::Uniform(_));
     match (valid, out_valid) {
         (Some(v), Some(o)) if ignore_nulls && v.contains(&false) => {
             let keep: Vec<usize> = (0..y.len()).filter(|&i| v[i]).collect();
             all_null(out, Some(&mut *o));
-            if keep.len() < min_points(edge_order) {
+            if keep.len() < method.min_points() {
                 return;
             }
             let ys: Vec<T> = keep.iter().map(|&i| y[i]).collect();
@@ -355,11 +400,11 @@ pub fn series<T: Float, X: Coord, S: Slot<T>>(
                 Spacing::Uniform(h) => {
                     let rows: Vec<i64> = keep.iter().map(|&i| i as i64).collect();
                     let unit = Unit { num: h, den: 1.0 };
-                    gradient(&ys, Spacing::Coords(&rows, unit), edge_order, &mut res);
+                    method.range(&ys, Spacing::Coords(&rows, unit), 0, &mut res);
                 }
                 Spacing::Coords(x, unit) => {
                     let xs: Vec<X> = keep.iter().map(|&i| x[i]).collect();
-                    gradient(&ys, Spacing::Coords(&xs, unit), edge_order, &mut res);
+                    method.range(&ys, Spacing::Coords(&xs, unit), 0, &mut res);
                 }
             }
             for (&i, r) in keep.iter().zip(res) {
@@ -368,16 +413,16 @@ pub fn series<T: Float, X: Coord, S: Slot<T>>(
             }
         }
         (Some(v), Some(o)) => {
-            gradient(y, spacing, edge_order, out);
-            stencil_validity(v, edge_order, o);
+            method.range(y, spacing, 0, out);
+            stencil_validity(v, method, uniform, o);
         }
         (None, Some(o)) => {
-            gradient(y, spacing, edge_order, out);
+            method.range(y, spacing, 0, out);
             o.fill(true);
         }
         (v, None) => {
             debug_assert!(v.is_none(), "nulls need an output validity");
-            gradient(y, spacing, edge_order, out);
+            method.range(y, spacing, 0, out);
         }
     }
 }
@@ -550,10 +595,17 @@ mod tests {
     fn validity_windows() {
         let v = [true, true, false, true, true, true];
         let mut out = [true; 6];
-        stencil_validity(&v, 1, &mut out);
+        let g = |edge_order| Method::Gradient { edge_order };
+        stencil_validity(&v, g(1), true, &mut out);
         assert_eq!(out, [true, false, false, false, true, true]);
-        stencil_validity(&v, 2, &mut out);
+        stencil_validity(&v, g(2), true, &mut out);
         assert_eq!(out, [false, false, false, false, true, true]);
+        let d = Method::Derivative(Stencil {
+            order: 2,
+            accuracy: 2,
+        });
+        stencil_validity(&[true; 5], d, false, &mut out[..5]);
+        assert_eq!(out[..5], [true; 5]);
     }
 
     #[test]
@@ -564,7 +616,15 @@ mod tests {
         let mut out = [0.0; 7];
         let mut ov = [true; 7];
         let u = Spacing::<f64>::Uniform(0.5);
-        series(&y, u, Some(&valid), 2, true, &mut out, Some(&mut ov));
+        series(
+            &y,
+            u,
+            Some(&valid),
+            Method::Gradient { edge_order: 2 },
+            true,
+            &mut out,
+            Some(&mut ov),
+        );
         assert_eq!(ov, valid);
         // Second order is exact on a quadratic at any positions: d/dx x^2 = 2x.
         for i in [0, 2, 3, 5, 6] {
@@ -581,7 +641,7 @@ mod tests {
             &y,
             Spacing::Coords(&x, Unit::ONE),
             Some(&valid),
-            2,
+            Method::Gradient { edge_order: 2 },
             true,
             &mut out2,
             Some(&mut ov),
@@ -591,10 +651,26 @@ mod tests {
         }
         // Too few points left: all null.
         let few = [true, false, false, false, false, false, true];
-        series(&y, u, Some(&few), 2, true, &mut out, Some(&mut ov));
+        series(
+            &y,
+            u,
+            Some(&few),
+            Method::Gradient { edge_order: 2 },
+            true,
+            &mut out,
+            Some(&mut ov),
+        );
         assert_eq!(ov, [false; 7]);
         // Propagation instead: nulls spread over the stencils.
-        series(&y, u, Some(&valid), 1, false, &mut out, Some(&mut ov));
+        series(
+            &y,
+            u,
+            Some(&valid),
+            Method::Gradient { edge_order: 1 },
+            false,
+            &mut out,
+            Some(&mut ov),
+        );
         assert_eq!(ov, [false, false, false, false, false, false, true]);
     }
 
@@ -603,10 +679,26 @@ mod tests {
         let mut out = [7.0f64; 2];
         let mut valid = [true; 2];
         let u = Spacing::<f64>::Uniform(1.0);
-        series(&[1.0, 2.0], u, None, 2, false, &mut out, Some(&mut valid));
+        series(
+            &[1.0, 2.0],
+            u,
+            None,
+            Method::Gradient { edge_order: 2 },
+            false,
+            &mut out,
+            Some(&mut valid),
+        );
         assert!(out[0].is_nan() && out[1].is_nan());
         assert_eq!(valid, [false, false]);
-        series(&[1.0, 2.0], u, None, 1, false, &mut out, Some(&mut valid));
+        series(
+            &[1.0, 2.0],
+            u,
+            None,
+            Method::Gradient { edge_order: 1 },
+            false,
+            &mut out,
+            Some(&mut valid),
+        );
         assert_eq!((out, valid), ([1.0, 1.0], [true, true]));
     }
 }

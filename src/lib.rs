@@ -3,6 +3,7 @@ use pyo3::prelude::*;
 use pyo3_polars::PolarsAllocator;
 
 pub mod expr;
+pub mod fd;
 pub mod groups;
 pub mod kernels;
 

@@ -9,8 +9,14 @@ and provides the function form :func:`gradient`.
 
 from __future__ import annotations
 
-from polars_gradient._gradient import gradient, gradient_horizontal
+from polars_gradient._gradient import derivative, gradient, gradient_horizontal
 from polars_gradient._internal import __version__
 from polars_gradient._namespace import GradientNamespace
 
-__all__ = ["GradientNamespace", "__version__", "gradient", "gradient_horizontal"]
+__all__ = [
+    "GradientNamespace",
+    "__version__",
+    "derivative",
+    "gradient",
+    "gradient_horizontal",
+]

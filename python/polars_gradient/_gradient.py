@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import numbers
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Union
 
@@ -256,16 +256,140 @@ def gradient(
     └─────┴─────┴──────┘
     """
     edge = _check_edge_order(edge_order)
+
+    def rebuild(keys: list[pl.Expr]) -> pl.Expr:
+        return gradient(
+            y,
+            x,
+            spacing=spacing,
+            edge_order=edge,
+            per=per,
+            ignore_nulls=ignore_nulls,
+            partition_by=keys,
+        )
+
+    return _plugin(
+        "gradient", y, x, spacing, per, ignore_nulls, partition_by, {"edge_order": edge}, rebuild
+    )
+
+
+def _check_order_accuracy(order: object, accuracy: object) -> tuple[int, int]:
+    for name, value in (("order", order), ("accuracy", accuracy)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            kind = type(value).__name__
+            raise TypeError(f"derivative: {name} must be an integer, got {value!r} of type {kind}")
+    if int(order) < 1:  # type: ignore[call-overload]
+        raise ValueError(f"derivative: order must be at least 1, got {order!r}")
+    if int(accuracy) < 2 or int(accuracy) % 2:  # type: ignore[call-overload]
+        raise ValueError(f"derivative: accuracy must be an even integer >= 2, got {accuracy!r}")
+    return int(order), int(accuracy)  # type: ignore[call-overload]
+
+
+def derivative(
+    y: IntoExpr,
+    x: IntoExpr | None = None,
+    *,
+    order: int = 1,
+    accuracy: int = 2,
+    spacing: float | None = None,
+    per: str | dt.timedelta | None = None,
+    ignore_nulls: bool = False,
+    partition_by: IntoKeys | None = None,
+) -> pl.Expr:
+    r"""Return the finite-difference derivative of ``y`` of any order and accuracy.
+
+    Like :func:`gradient`, but of any order ``>= 1`` and any even accuracy order
+    ``2, 4, 6, ...``, on uniform and non-uniform (also temporal) coordinates, with
+    weights from Fornberg's algorithm. ``derivative(order=1, accuracy=2)`` equals
+    ``gradient(edge_order=2)``. Also ``pl.col("y").grad.derivative(...)``.
+
+    Parameters
+    ----------
+    y
+        The values: a column name or an expression (integer, float, decimal, or a
+        List/Array of them).
+    x
+        The coordinates, as in :func:`gradient` (numeric or temporal); ``None``
+        means uniform ``spacing``.
+    order
+        The derivative's order, an integer ``>= 1``.
+    accuracy
+        The order of accuracy, an even integer ``>= 2``: the error falls like
+        ``h**accuracy`` as the spacing ``h`` shrinks.
+    spacing, per, ignore_nulls, partition_by
+        As in :func:`gradient`. With ``per``, the result is per ``per**order``
+        (for example per second squared for ``order=2``).
+
+    Returns
+    -------
+    polars.Expr
+        Float64, or Float32 when ``y`` is Float32 and ``x`` is absent or Float32;
+        same length and name as ``y``. A series or group with fewer than
+        ``order + accuracy`` usable points gives nulls.
+
+    Notes
+    -----
+    Row :math:`i` is :math:`\sum_j w_j y_j` over a window of rows, with weights
+    :math:`w_j` exact for polynomials of degree ``< order + accuracy`` (Fornberg,
+    1988). Interior rows use the centred window: on a uniform grid (no ``x``)
+    ``order + accuracy`` points for odd orders and ``order + accuracy - 1`` for
+    even orders (symmetry gains an order); with ``x``, ``order + accuracy`` points
+    for odd orders and ``order + accuracy + 1`` for even orders. Where the centred
+    window does not fit, the ``order + accuracy`` points nearest the edge.
+    Without ``ignore_nulls``, an output is null where its window holds a null.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_gradient as pg
+    >>> df = pl.DataFrame({"t": [0.5, 1.0, 1.5, 2.5, 3.0, 4.5]})
+    >>> df = df.with_columns(pos=pl.col("t") ** 3)  # acceleration 6 t
+    >>> df.select(pg.derivative("pos", x="t", order=2).round(10))["pos"].to_list()
+    [3.0, 6.0, 9.0, 15.0, 18.0, 27.0]
+    >>> even = pl.DataFrame({"pos": [(0.5 * k) ** 3 for k in range(8)]})  # spacing 0.5
+    >>> even.select(pl.col("pos").grad.derivative(order=3, spacing=0.5).round(10))["pos"].to_list()
+    [6.0, 6.0, 6.0, 6.0, 6.0, 6.0, 6.0, 6.0]
+    """
+    order, accuracy = _check_order_accuracy(order, accuracy)
+
+    def rebuild(keys: list[pl.Expr]) -> pl.Expr:
+        return derivative(
+            y,
+            x,
+            order=order,
+            accuracy=accuracy,
+            spacing=spacing,
+            per=per,
+            ignore_nulls=ignore_nulls,
+            partition_by=keys,
+        )
+
+    method = {"order": order, "accuracy": accuracy}
+    return _plugin("derivative", y, x, spacing, per, ignore_nulls, partition_by, method, rebuild)
+
+
+def _plugin(
+    name: str,
+    y: IntoExpr,
+    x: IntoExpr | None,
+    spacing: float | None,
+    per: str | dt.timedelta | None,
+    ignore_nulls: bool,
+    partition_by: IntoKeys | None,
+    method: dict[str, int],
+    rebuild: Callable[[list[pl.Expr]], pl.Expr],
+) -> pl.Expr:
+    """The plugin call shared by ``gradient`` and ``derivative``: checks and kwargs."""
     if not isinstance(ignore_nulls, bool):
-        raise TypeError(f"gradient: ignore_nulls must be True or False, got {ignore_nulls!r}")
+        raise TypeError(f"{name}: ignore_nulls must be True or False, got {ignore_nulls!r}")
     if per is not None and x is None:
-        raise ValueError("gradient: per is only for a temporal x, and no x was given")
+        raise ValueError(f"{name}: per is only for a temporal x, and no x was given")
     per_ns = None if per is None else _per_ns(per)
     y_expr = _to_expr(y, "y")
     args = [y_expr]
     if x is not None:
         if spacing is not None:
-            raise ValueError("gradient: give either x or spacing, not both")
+            raise ValueError(f"{name}: give either x or spacing, not both")
         args.append(_to_expr(x, "x"))
         step = 1.0
     else:
@@ -273,10 +397,11 @@ def gradient(
     keys = [] if partition_by is None else _to_keys(partition_by)
     expr = register_plugin_function(
         plugin_path=PLUGIN_PATH,
-        function_name="gradient",
+        function_name=name,
         args=[*args, *keys],
         kwargs={
-            "edge_order": edge,
+            "edge_order": 1,
+            **method,
             "spacing": step,
             "has_x": x is not None,
             "n_keys": len(keys),
@@ -287,21 +412,11 @@ def gradient(
     )
     if keys:
         return expr
-    return GradientExpr._wrap(
-        expr,
-        {
-            "y": y,
-            "x": x,
-            "spacing": spacing,
-            "edge_order": edge,
-            "per": per,
-            "ignore_nulls": ignore_nulls,
-        },
-    )
+    return GradientExpr._wrap(expr, rebuild)
 
 
 class GradientExpr(pl.Expr):
-    """The expression ``gradient`` returns: its own ``.over(keys)`` is ``partition_by=keys``.
+    """What ``gradient`` and ``derivative`` return: ``.over(keys)`` is ``partition_by=keys``.
 
     Polars runs a plugin inside ``.over()`` once per group, which costs microseconds
     per group. ``pl.col("y").grad.gradient(...).over("id")`` therefore becomes
@@ -311,13 +426,13 @@ class GradientExpr(pl.Expr):
     ``polars.Expr``, whose ``.over()`` is Polars' own (and gives the same values).
     """
 
-    _gradient_args: dict[str, Any]
+    _rebuild: Callable[[list[pl.Expr]], pl.Expr]
 
     @classmethod
-    def _wrap(cls, expr: pl.Expr, args: dict[str, Any]) -> GradientExpr:
+    def _wrap(cls, expr: pl.Expr, rebuild: Callable[[list[pl.Expr]], pl.Expr]) -> GradientExpr:
         wrapped = cls._from_pyexpr(expr._pyexpr)
         assert isinstance(wrapped, GradientExpr)
-        wrapped._gradient_args = args
+        wrapped._rebuild = rebuild
         return wrapped
 
     def over(  # type: ignore[override]
@@ -329,9 +444,9 @@ class GradientExpr(pl.Expr):
         nulls_last: bool = False,
         mapping_strategy: Any = "group_to_rows",
     ) -> pl.Expr:
-        args = getattr(self, "_gradient_args", None)
+        rebuild = getattr(self, "_rebuild", None)
         if (
-            args is not None
+            rebuild is not None
             and partition_by is not None
             and order_by is None
             and mapping_strategy == "group_to_rows"
@@ -344,7 +459,7 @@ class GradientExpr(pl.Expr):
             )
             keys += list(more_exprs)
             if keys and all(isinstance(k, (str, pl.Expr)) for k in keys):
-                return gradient(**args, partition_by=keys)
+                return rebuild(keys)
         return super().over(
             partition_by,
             *more_exprs,

@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from polars_gradient._gradient import IntoExpr, IntoKeys
+from polars_gradient._gradient import derivative as _derivative
 from polars_gradient._gradient import gradient as _gradient
 
 
@@ -72,6 +73,58 @@ class GradientNamespace:
             x,
             spacing=spacing,
             edge_order=edge_order,
+            per=per,
+            ignore_nulls=ignore_nulls,
+            partition_by=partition_by,
+        )
+
+    def derivative(
+        self,
+        x: IntoExpr | None = None,
+        *,
+        order: int = 1,
+        accuracy: int = 2,
+        spacing: float | None = None,
+        per: str | dt.timedelta | None = None,
+        ignore_nulls: bool = False,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return the finite-difference derivative of any order and even accuracy.
+
+        ``pl.col("y").grad.derivative(...)`` is ``polars_gradient.derivative("y", ...)``;
+        see :func:`polars_gradient.derivative` for the stencils, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            Coordinate column name or expression (numeric or temporal); ``None``:
+            uniform ``spacing``.
+        order
+            The derivative's order, ``>= 1``.
+        accuracy
+            Even order of accuracy, ``>= 2``.
+        spacing, per, ignore_nulls, partition_by
+            As in :meth:`gradient`.
+
+        Returns
+        -------
+        polars.Expr
+            Float64 (Float32 by the same rule as ``gradient``).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import polars_gradient  # noqa: F401
+        >>> df = pl.DataFrame({"y": [float(k) ** 4 for k in range(1, 8)]})  # y'' = 12 k^2
+        >>> df.select(pl.col("y").grad.derivative(order=2, accuracy=4).round(8))["y"].to_list()
+        [12.0, 48.0, 108.0, 192.0, 300.0, 432.0, 588.0]
+        """
+        return _derivative(
+            self._expr,
+            x,
+            order=order,
+            accuracy=accuracy,
+            spacing=spacing,
             per=per,
             ignore_nulls=ignore_nulls,
             partition_by=partition_by,
