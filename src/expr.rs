@@ -692,3 +692,130 @@ fn gradient_horizontal(inputs: &[Series], kwargs: HorizontalKwargs) -> PolarsRes
         .collect::<PolarsResult<_>>()?;
     Ok(StructChunked::from_series(out_field.name().clone(), n, columns.iter())?.into_series())
 }
+
+/// Keyword arguments of `richardson`, the plugin behind `derivative_of`.
+/// Inputs: the largest step `h0`, then `f(x)` when the rule reads it, then
+/// `f(x + o * h0 / ratio^k)` for each step `k` and each non-zero offset `o`
+/// of the central rule, offsets inner.
+#[derive(Deserialize, Debug, Clone)]
+pub struct RichardsonKwargs {
+    pub order: usize,
+    pub num_steps: usize,
+    pub ratio: f64,
+    pub error: bool,
+}
+
+fn richardson_output(fields: &[Field], kwargs: RichardsonKwargs) -> PolarsResult<Field> {
+    let name = fields[0].name().clone();
+    Ok(if kwargs.error {
+        Field::new(
+            name,
+            DataType::Struct(vec![
+                Field::new("value".into(), DataType::Float64),
+                Field::new("error".into(), DataType::Float64),
+            ]),
+        )
+    } else {
+        Field::new(name, DataType::Float64)
+    })
+}
+
+#[polars_expr(output_type_func_with_kwargs=richardson_output)]
+fn richardson(inputs: &[Series], kwargs: RichardsonKwargs) -> PolarsResult<Series> {
+    use crate::richardson::{extrapolate, Rule};
+    let rule = Rule::central(kwargs.order);
+    let centre = rule
+        .offsets
+        .iter()
+        .zip(&rule.weights)
+        .find(|(o, _)| **o == 0)
+        .map(|(_, w)| *w)
+        .filter(|w| *w != 0.0);
+    let others: Vec<(i64, f64)> = rule
+        .offsets
+        .iter()
+        .copied()
+        .zip(rule.weights.iter().copied())
+        .filter(|(o, _)| *o != 0)
+        .collect();
+    let want = 1 + centre.is_some() as usize + kwargs.num_steps * others.len();
+    polars_ensure!(
+        inputs.len() == want && kwargs.ratio > 1.0,
+        ComputeError: "derivative_of: expected {} inputs, got {}", want, inputs.len()
+    );
+    // A literal step, or an f that ignores its argument, arrives as one value.
+    let n = inputs.iter().map(|s| s.len()).max().unwrap_or(0);
+    let cols: Vec<Float64Chunked> = inputs
+        .iter()
+        .map(|s| {
+            let s = if s.len() == 1 && n != 1 {
+                s.new_from_index(0, n)
+            } else {
+                s.clone()
+            };
+            polars_ensure!(
+                s.len() == n,
+                ShapeMismatch: "derivative_of: f gave {} values for {} rows; f must keep the rows",
+                s.len(), n
+            );
+            Ok(s.cast(&DataType::Float64)?.f64()?.rechunk().into_owned())
+        })
+        .collect::<PolarsResult<_>>()?;
+    let arrays: Vec<_> = cols.iter().map(|c| c.downcast_as_array()).collect();
+    let m = kwargs.order;
+    let mut values = Vec::with_capacity(n);
+    let mut errors = Vec::with_capacity(n);
+    let mut valid = Vec::with_capacity(n);
+    let mut diffs = vec![0.0; kwargs.num_steps];
+    let mut steps = vec![0.0; kwargs.num_steps];
+    let value_at = |col: usize, i: usize| -> f64 {
+        let a = arrays[col];
+        if a.is_valid(i) {
+            a.values()[i]
+        } else {
+            f64::NAN
+        }
+    };
+    for i in 0..n {
+        let h0 = value_at(0, i);
+        if !arrays[0].is_valid(i) {
+            values.push(f64::NAN);
+            errors.push(f64::NAN);
+            valid.push(false);
+            continue;
+        }
+        let mut scale = 0f64;
+        let f0 = centre.map(|w| {
+            let v = value_at(1, i);
+            scale = scale.max(v.abs());
+            w * v
+        });
+        let first = 1 + centre.is_some() as usize;
+        for k in 0..kwargs.num_steps {
+            let h = h0 / kwargs.ratio.powi(k as i32);
+            let mut s = f0.unwrap_or(0.0);
+            for (j, (_, w)) in others.iter().enumerate() {
+                let v = value_at(first + k * others.len() + j, i);
+                if v.is_finite() {
+                    scale = scale.max(v.abs());
+                }
+                s += w * v;
+            }
+            steps[k] = h;
+            diffs[k] = s / h.powi(m as i32);
+        }
+        let (v, e) = extrapolate(&diffs, &steps, scale, m, kwargs.ratio);
+        values.push(v);
+        errors.push(e);
+        valid.push(true);
+    }
+    let name = inputs[0].name().clone();
+    let validity = valid.contains(&false).then(|| Bitmap::from_iter(valid));
+    let value = Float64Chunked::from_vec_validity("value".into(), values, validity.clone());
+    if !kwargs.error {
+        return Ok(value.with_name(name).into_series());
+    }
+    let error = Float64Chunked::from_vec_validity("error".into(), errors, validity);
+    let fields = [value.into_series(), error.into_series()];
+    Ok(StructChunked::from_series(name, n, fields.iter())?.into_series())
+}

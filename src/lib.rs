@@ -6,6 +6,7 @@ pub mod expr;
 pub mod fd;
 pub mod groups;
 pub mod kernels;
+pub mod richardson;
 
 #[global_allocator]
 static ALLOC: PolarsAllocator = PolarsAllocator::new();

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["polars_gradient._gradient", "polars_gradient._namespace"]
+MODULES = ["polars_gradient._gradient", "polars_gradient._namespace", "polars_gradient._functions"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -9,6 +9,7 @@ and provides the function form :func:`gradient`.
 
 from __future__ import annotations
 
+from polars_gradient._functions import derivative_of, gradient_of
 from polars_gradient._gradient import derivative, gradient, gradient_horizontal
 from polars_gradient._internal import __version__
 from polars_gradient._namespace import GradientNamespace
@@ -17,6 +18,8 @@ __all__ = [
     "GradientNamespace",
     "__version__",
     "derivative",
+    "derivative_of",
     "gradient",
     "gradient_horizontal",
+    "gradient_of",
 ]
