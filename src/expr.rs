@@ -58,6 +58,11 @@ impl GradientKwargs {
             InvalidOperation: "derivative: order must be at least 1 and accuracy even and at least 2, \
             got order {} and accuracy {}", order, accuracy
         );
+        if (order, accuracy) == (1, 2) {
+            // The same three-point stencils as numpy's edge_order=2 (Fornberg's
+            // weights on three points are numpy's formulas): use that kernel.
+            return Ok(Method::Gradient { edge_order: 2 });
+        }
         Ok(Method::Derivative(Stencil { order, accuracy }))
     }
 }

@@ -120,26 +120,43 @@ pub fn derivative_range<T: Float, X: Coord, S: Slot<T>>(
             let mut wc = vec![0.0; centre];
             let offsets: Vec<f64> = (0..centre).map(|k| k as f64).collect();
             weights(half as f64, &offsets, m, &mut c, &mut wc);
-            for (k, o) in out.iter_mut().enumerate() {
-                let i = start + k;
-                let win = stencil.window(i, n, true);
-                let g = if win.len() == centre && win.start + half == i {
-                    dot(&wc, &y[win])
-                } else {
-                    let len = win.len();
-                    for (p, v) in pts[..len].iter_mut().zip(0..) {
-                        *p = v as f64;
+            // The interior rows in range: sum_k wc[k] y[i - half + k], by blocks
+            // of rows, one weight at a time (vectorises).
+            let lo = half.max(start).min(end);
+            let hi = n.saturating_sub(half).max(lo).min(end);
+            const BLOCK: usize = 512;
+            let mut acc = [0.0f64; BLOCK];
+            let mut b = lo;
+            while b < hi {
+                let len = BLOCK.min(hi - b);
+                let acc = &mut acc[..len];
+                acc.fill(0.0);
+                for (k, &wk) in wc.iter().enumerate() {
+                    let ys = &y[b - half + k..b - half + k + len];
+                    for (a, yv) in acc.iter_mut().zip(ys) {
+                        *a += wk * yv.to_f64();
                     }
-                    weights(
-                        (i - win.start) as f64,
-                        &pts[..len],
-                        m,
-                        &mut c,
-                        &mut w[..len],
-                    );
-                    dot(&w[..len], &y[win])
-                };
-                o.set(T::from_f64(g / scale));
+                }
+                for (o, a) in out[b - start..b - start + len].iter_mut().zip(acc.iter()) {
+                    o.set(T::from_f64(a / scale));
+                }
+                b += len;
+            }
+            // The rows near the edges, each with its own one-sided weights.
+            for i in (start..lo).chain(hi.max(start)..end) {
+                let win = stencil.window(i, n, true);
+                let len = win.len();
+                for (p, v) in pts[..len].iter_mut().zip(0..) {
+                    *p = v as f64;
+                }
+                weights(
+                    (i - win.start) as f64,
+                    &pts[..len],
+                    m,
+                    &mut c,
+                    &mut w[..len],
+                );
+                out[i - start].set(T::from_f64(dot(&w[..len], &y[win]) / scale));
             }
         }
         Spacing::Coords(x, unit) => {
