@@ -598,7 +598,7 @@ pub struct HorizontalKwargs {
     pub spacing: f64,
 }
 
-fn horizontal_output(fields: &[Field], kwargs: HorizontalKwargs) -> PolarsResult<Field> {
+fn horizontal_output(fields: &[Field], _kwargs: HorizontalKwargs) -> PolarsResult<Field> {
     polars_ensure!(
         !fields.is_empty(),
         InvalidOperation: "gradient_horizontal: needs at least one column"
@@ -614,7 +614,6 @@ fn horizontal_output(fields: &[Field], kwargs: HorizontalKwargs) -> PolarsResult
         let dtype = scalar_output_dtype(f, None)?;
         out.push(Field::new(f.name().clone(), dtype));
     }
-    let _ = kwargs.edge_order;
     let all_f32 = out.iter().all(|f| f.dtype() == &DataType::Float32);
     for f in out.iter_mut() {
         f.dtype = if all_f32 {

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Optional
 
 import numpy as np
+import polars as pl
 
 Values = Sequence[Optional[float]]
 
@@ -79,4 +80,18 @@ def ref_gradient_skipping_nulls(
         g = np.gradient(yf, xf, edge_order=edge_order)
     for i, v in zip(keep, g):
         out[i] = float(v)
+    return out
+
+
+def ref_per_group(
+    df: pl.DataFrame, keys: list[str], edge_order: int, with_x: bool
+) -> list[float | None]:
+    """numpy per group of `keys` (nulls a group of their own), in row order."""
+    out: list[float | None] = [None] * df.height
+    rows = df.with_row_index("_row")
+    for _, part in rows.group_by(keys, maintain_order=True):
+        y = part["y"].to_list()
+        x = part["x"].to_list() if with_x else None
+        for i, v in zip(part["_row"].to_list(), ref_gradient(y, x, 1.0, edge_order)):
+            out[i] = v
     return out

@@ -7,22 +7,9 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, ref_gradient
+from reference import assert_close, ref_per_group
 
 import polars_gradient  # noqa: F401
-
-
-def per_group_reference(df: pl.DataFrame, edge_order: int, with_x: bool) -> list[float | None]:
-    """numpy per group, scattered back to the rows' original positions."""
-    out: list[float | None] = [None] * df.height
-    keys = df["id"].to_list()
-    for key in dict.fromkeys(keys):
-        rows = [i for i, k in enumerate(keys) if k == key]
-        y = [df["y"][i] for i in rows]
-        x = [df["x"][i] for i in rows] if with_x else None
-        for i, v in zip(rows, ref_gradient(y, x, 1.0, edge_order)):
-            out[i] = v
-    return out
 
 
 @st.composite
@@ -45,7 +32,7 @@ def grouped_frame(draw: st.DrawFn) -> pl.DataFrame:
 def test_over_matches_numpy_per_group(df: pl.DataFrame, edge_order: int, with_x: bool) -> None:
     expr = pl.col("y").grad.gradient(x="x" if with_x else None, edge_order=edge_order)
     got = df.select(expr.over("id")).to_series().to_list()
-    assert_close(got, per_group_reference(df, edge_order, with_x), atol=1e-9)
+    assert_close(got, ref_per_group(df, ["id"], edge_order, with_x), atol=1e-9)
 
 
 @settings(max_examples=150, deadline=None)
@@ -56,7 +43,7 @@ def test_group_by_agg_gives_a_list_per_group(
     expr = pl.col("y").grad.gradient(x="x" if with_x else None, edge_order=edge_order)
     out = df.group_by("id", maintain_order=True).agg(expr)
     assert out.schema["y"] == pl.List(pl.Float64)
-    want = per_group_reference(df, edge_order, with_x)
+    want = ref_per_group(df, ["id"], edge_order, with_x)
     keys = df["id"].to_list()
     for key, values in out.iter_rows():
         assert_close(values, [w for k, w in zip(keys, want) if k == key], atol=1e-9)
@@ -90,7 +77,7 @@ def test_lazy_and_streaming_with_many_chunks(engine: str, edge_order: int) -> No
         .collect(engine=engine)  # type: ignore[arg-type]
     )
     np.testing.assert_allclose(out["g"].to_numpy(), want, rtol=1e-12)
-    want_over = per_group_reference(df, edge_order, with_x=True)
+    want_over = ref_per_group(df, ["id"], edge_order, with_x=True)
     out = (
         df.lazy()
         .select(pl.col("y").grad.gradient(x="x", edge_order=edge_order).over("id"))

@@ -144,23 +144,9 @@ def _no_zero_steps(x: list | None) -> bool:
     return True
 
 
-@settings(max_examples=300, deadline=None)
-@given(series_case(with_nulls=False))
-def test_matches_numpy(case: tuple) -> None:
-    y, x, spacing, edge_order = case
-    assume(_no_zero_steps(x))
-    df = pl.DataFrame({"y": y, "x": x}, schema={"y": pl.Float64, "x": pl.Float64})
-    if x is None:
-        expr = pl.col("y").grad.gradient(spacing=spacing, edge_order=edge_order)
-    else:
-        expr = pl.col("y").grad.gradient(x="x", edge_order=edge_order)
-    want = ref_gradient(y, x, spacing, edge_order)
-    assert_close(grad(df, expr), want, atol=_atol(y, x, spacing))
-
-
-@settings(max_examples=300, deadline=None)
-@given(series_case(with_nulls=True))
-def test_nulls_follow_the_stencil(case: tuple) -> None:
+@settings(max_examples=600, deadline=None)
+@given(st.booleans().flatmap(lambda nulls: series_case(with_nulls=nulls)))
+def test_matches_numpy_and_nulls_follow_the_stencil(case: tuple) -> None:
     y, x, spacing, edge_order = case
     assume(_no_zero_steps(x))
     df = pl.DataFrame({"y": y, "x": x}, schema={"y": pl.Float64, "x": pl.Float64})

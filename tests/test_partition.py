@@ -7,21 +7,9 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, ref_gradient
+from reference import assert_close, ref_per_group
 
 import polars_gradient as pg
-
-
-def numpy_per_group(df: pl.DataFrame, keys: list[str], edge_order: int, with_x: bool) -> list:
-    """numpy per group of `keys` (nulls a group of their own), in row order."""
-    out: list[float | None] = [None] * df.height
-    rows = df.with_row_index("_row")
-    for _, part in rows.group_by(keys, maintain_order=True):
-        y = part["y"].to_list()
-        x = part["x"].to_list() if with_x else None
-        for i, v in zip(part["_row"].to_list(), ref_gradient(y, x, 1.0, edge_order)):
-            out[i] = v
-    return out
 
 
 @st.composite
@@ -63,7 +51,7 @@ def test_partition_by_equals_over_and_numpy(
     )
     assert ours.equals(polars_over)
     assert routed.equals(polars_over)
-    assert_close(ours["y"].to_list(), numpy_per_group(df, keys, edge_order, with_x), atol=1e-9)
+    assert_close(ours["y"].to_list(), ref_per_group(df, keys, edge_order, with_x), atol=1e-9)
 
 
 @pytest.mark.parametrize("engine", ["in-memory", "streaming"])
@@ -95,7 +83,7 @@ def test_partition_by_lazy_streaming_many_chunks(engine: str, grouped: bool) -> 
         .collect(engine=engine)  # type: ignore[arg-type]
     )
     assert out["pb"].equals(out["over"], check_names=False)
-    assert_close(out["pb"].to_list(), numpy_per_group(df, ["id"], 2, True), atol=1e-9)
+    assert_close(out["pb"].to_list(), ref_per_group(df, ["id"], 2, True), atol=1e-9)
 
 
 def test_partition_by_expression_keys_and_function_form() -> None:
