@@ -54,7 +54,7 @@ impl GradientKwargs {
         };
         let accuracy = self.accuracy.unwrap_or(2);
         polars_ensure!(
-            order >= 1 && accuracy >= 2 && accuracy % 2 == 0,
+            order >= 1 && accuracy >= 2 && accuracy.is_multiple_of(2),
             InvalidOperation: "derivative: order must be at least 1 and accuracy even and at least 2, \
             got order {} and accuracy {}", order, accuracy
         );
