@@ -139,7 +139,10 @@ def _no_zero_steps(x: list | None) -> bool:
     if x is None:
         return True
     for x0, x1, x2 in zip(x, x[1:], x[2:]):
-        if None not in (x0, x1, x2) and (x1 - x0 == 0 or x2 - x1 == 0 or x2 - x0 == 0):
+        if None in (x0, x1, x2):
+            continue
+        d1, d2 = x1 - x0, x2 - x1  # as the formula forms them
+        if d1 == 0 or d2 == 0 or d1 + d2 == 0:
             return False
     return True
 
