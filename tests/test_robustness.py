@@ -1,0 +1,121 @@
+"""Every dtype as y, x and key either works or raises a Polars exception; threads; scale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import polars as pl
+import pytest
+
+import polars_gradient as pg
+
+COLUMNS = {
+    "i8": pl.Series([1, 2, 3], dtype=pl.Int8),
+    "u64": pl.Series([1, 2, 3], dtype=pl.UInt64),
+    "i128": pl.Series([1, 2, 3], dtype=pl.Int128),
+    "f32": pl.Series([1, 2, 3], dtype=pl.Float32),
+    "dec": pl.Series([decimal.Decimal("1.5"), decimal.Decimal("2"), decimal.Decimal("3")]),
+    "str": pl.Series(["a", "b", "c"]),
+    "bool": pl.Series([True, False, True]),
+    "date": pl.Series([dt.date(2026, 1, d) for d in (1, 2, 4)]),
+    "dtm": pl.Series([dt.datetime(2026, 1, 1, h) for h in (1, 2, 4)]),
+    "dur": pl.Series([dt.timedelta(1), dt.timedelta(2), dt.timedelta(4)]),
+    "time": pl.Series([dt.time(1), dt.time(2), dt.time(3)]),
+    "cat": pl.Series(["a", "b", "a"], dtype=pl.Categorical),
+    "enum": pl.Series(["a", "b", "a"], dtype=pl.Enum(["a", "b"])),
+    "null": pl.Series([None, None, None]),
+    "list": pl.Series([[1.0], [2.0], [3.0]]),
+    "arr": pl.Series([[1.0, 2.0]] * 3, dtype=pl.Array(pl.Float64, 2)),
+    "struct": pl.Series([{"a": 1}] * 3),
+    "bin": pl.Series([b"a", b"b", b"c"]),
+}
+FRAME = pl.DataFrame(COLUMNS)
+NUMBERS = {"i8", "u64", "i128", "f32", "dec", "null"}
+COORDINATES = NUMBERS | {"date", "dtm", "dur"}
+NESTED = {"list", "arr"}
+
+
+def run(expr: pl.Expr) -> str:
+    try:
+        FRAME.select(expr)
+    except pl.exceptions.PolarsError as e:
+        assert "panic" not in str(e).lower(), e
+        return "error"
+    return "ok"
+
+
+@pytest.mark.parametrize("col", list(COLUMNS))
+def test_every_dtype_as_y_x_and_key(col: str) -> None:
+    assert run(pl.col(col).grad.gradient()) == ("ok" if col in NUMBERS | NESTED else "error")
+    assert run(pl.col(col).grad.derivative(order=2)) == (
+        "ok" if col in NUMBERS | NESTED else "error"
+    )
+    assert run(pl.col("f32").grad.gradient(x=col)) == ("ok" if col in COORDINATES else "error")
+    # Any dtype Polars can group by is a key.
+    assert run(pl.col("f32").grad.gradient(partition_by=col)) == "ok"
+    assert run(pl.col("f32").grad.gradient().over(col)) == "ok"
+
+
+def test_empty_all_null_and_tiny_frames() -> None:
+    for n in range(4):
+        df = pl.DataFrame({"y": [None] * n, "x": list(range(n)), "k": [1] * n}).cast(
+            {"y": pl.Float64}
+        )
+        for e in (
+            pl.col("y").grad.gradient(x="x", partition_by="k"),
+            pl.col("y").grad.gradient(ignore_nulls=True),
+            pl.col("y").grad.derivative(order=2, accuracy=4),
+        ):
+            out = df.select(e)["y"]
+            assert out.to_list() == [None] * n
+
+
+def test_the_same_query_from_eight_threads() -> None:
+    rng = np.random.default_rng(8)
+    df = pl.DataFrame(
+        {
+            "k": rng.integers(0, 50, 200_000),
+            "y": rng.standard_normal(200_000),
+            "x": np.cumsum(rng.uniform(0.1, 1.0, 200_000)),
+        }
+    )
+    query = df.lazy().select(
+        a=pl.col("y").grad.gradient(x="x").over("k"),
+        b=pl.col("y").grad.gradient(),
+        c=pl.col("y").grad.derivative(x="x", order=2, accuracy=4, partition_by="k"),
+    )
+    want = query.collect()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: query.collect(), range(16)))
+    for got in results:
+        assert got.equals(want)
+
+
+def test_a_million_one_row_groups_and_one_ten_million_row_group() -> None:
+    n = 1_000_000
+    df = pl.DataFrame({"k": np.arange(n), "y": np.ones(n)})
+    out = df.select(pl.col("y").grad.gradient().over("k"))["y"]
+    assert out.null_count() == n
+    big = 10_000_000
+    y = np.arange(big, dtype=np.float64) ** 2 / big
+    out = pl.DataFrame({"k": np.zeros(big, dtype=np.int32), "y": y}).select(
+        pl.col("y").grad.gradient(edge_order=2).over("k")
+    )["y"]
+    np.testing.assert_allclose(
+        out.to_numpy()[[0, 1, big // 2, -1]], np.gradient(y, edge_order=2)[[0, 1, big // 2, -1]]
+    )
+
+
+def test_sliced_and_multi_chunk_inputs() -> None:
+    base = pl.DataFrame({"y": np.arange(100.0) ** 2, "x": np.arange(100.0)})
+    sliced = base.slice(10, 50)
+    chunked = pl.concat([sliced.slice(0, 20), sliced.slice(20, 30)], rechunk=False)
+    want = np.gradient(sliced["y"].to_numpy(), sliced["x"].to_numpy(), edge_order=2)
+    for frame in (sliced, chunked):
+        got = frame.select(pl.col("y").grad.gradient(x="x", edge_order=2))["y"].to_numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+        horizontal = frame.select(pg.gradient_horizontal("y", "x").alias("g")).unnest("g")
+        np.testing.assert_allclose(horizontal["y"], (frame["x"] - frame["y"]).to_numpy())
