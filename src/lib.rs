@@ -6,6 +6,8 @@ pub mod expr;
 pub mod fd;
 pub mod groups;
 pub mod kernels;
+#[cfg(test)]
+mod proptests;
 pub mod richardson;
 
 #[global_allocator]

@@ -1,0 +1,176 @@
+//! Property tests of the kernels on hostile numbers: NaN, ±inf, duplicate and
+//! non-monotonic coordinates, 1e300 and 1e-300 magnitudes, subnormals, extreme
+//! integers. No panic, no out-of-bounds, and agreement with a straightforward
+//! reference written from numpy's source. `PROPTEST_CASES` sets the count.
+
+use proptest::prelude::*;
+
+use crate::fd::Stencil;
+use crate::groups::{self, Columns, Idx};
+use crate::kernels::{self, Coord, Method, Spacing, Unit};
+
+fn hostile() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => -1e3f64..1e3,
+        1 => Just(f64::NAN),
+        1 => Just(f64::INFINITY),
+        1 => Just(f64::NEG_INFINITY),
+        1 => Just(0.0),
+        1 => Just(-0.0),
+        1 => prop_oneof![Just(1e300), Just(-1e300), Just(1e-300), Just(-1e-300)],
+        1 => Just(f64::MIN_POSITIVE / 4.0), // subnormal
+        1 => Just(f64::MAX),
+    ]
+}
+
+/// numpy.gradient, element by element, straight from numpy's formulas.
+fn reference(y: &[f64], x: Option<&[f64]>, h: f64, edge: usize) -> Vec<f64> {
+    let n = y.len();
+    let dx = |i: usize| x.map_or(h, |x| x[i + 1] - x[i]);
+    (0..n)
+        .map(|i| {
+            if i == 0 {
+                if edge == 1 {
+                    (y[1] - y[0]) / dx(0)
+                } else if x.is_none() {
+                    -1.5 / h * y[0] + 2.0 / h * y[1] + -0.5 / h * y[2]
+                } else {
+                    let (d1, d2) = (dx(0), dx(1));
+                    let a = -(2.0 * d1 + d2) / (d1 * (d1 + d2));
+                    let b = (d1 + d2) / (d1 * d2);
+                    let c = -d1 / (d2 * (d1 + d2));
+                    a * y[0] + b * y[1] + c * y[2]
+                }
+            } else if i == n - 1 {
+                if edge == 1 {
+                    (y[n - 1] - y[n - 2]) / dx(n - 2)
+                } else if x.is_none() {
+                    0.5 / h * y[n - 3] + -2.0 / h * y[n - 2] + 1.5 / h * y[n - 1]
+                } else {
+                    let (d1, d2) = (dx(n - 3), dx(n - 2));
+                    let a = d2 / (d1 * (d1 + d2));
+                    let b = -(d2 + d1) / (d1 * d2);
+                    let c = (2.0 * d2 + d1) / (d2 * (d1 + d2));
+                    a * y[n - 3] + b * y[n - 2] + c * y[n - 1]
+                }
+            } else if x.is_none() {
+                (y[i + 1] - y[i - 1]) / (2.0 * h)
+            } else {
+                let (d1, d2) = (dx(i - 1), dx(i));
+                let a = -d2 / (d1 * (d1 + d2));
+                let b = (d2 - d1) / (d1 * d2);
+                let c = d1 / (d2 * (d1 + d2));
+                a * y[i - 1] + b * y[i] + c * y[i + 1]
+            }
+        })
+        .collect()
+}
+
+fn same(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+/// 512 cases a property unless `PROPTEST_CASES` says otherwise.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn gradient_equals_the_reference_on_hostile_numbers(
+        y in prop::collection::vec(hostile(), 0..40),
+        steps in prop::collection::vec(hostile(), 40),
+        h in prop_oneof![Just(1.0), Just(-0.5), Just(1e-300), Just(1e300), Just(3.0)],
+        edge in 1usize..=2,
+        with_x in any::<bool>(),
+    ) {
+        let n = y.len();
+        let x: Vec<f64> = steps[..n].iter().scan(0.0, |acc, s| { *acc += s; Some(*acc) }).collect();
+        let xo = with_x.then_some(&x[..]);
+        let spacing = match xo { Some(x) => Spacing::Coords(x, Unit::ONE), None => Spacing::Uniform(h) };
+        let mut out = vec![0.0; n];
+        let mut valid = vec![true; n];
+        let method = Method::Gradient { edge_order: edge };
+        kernels::series(&y, spacing, None, method, false, &mut out, Some(&mut valid));
+        if n <= edge {
+            prop_assert!(valid.iter().all(|v| !v));
+        } else {
+            let want = reference(&y, xo, h, edge);
+            for (i, (a, b)) in out.iter().zip(&want).enumerate() {
+                prop_assert!(same(*a, *b), "row {}: {} vs {}", i, a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn integer_steps_are_exact(a in any::<i64>(), b in any::<i64>(), c in any::<u64>(), d in any::<u64>()) {
+        prop_assert_eq!(<i64 as Coord>::delta(a, b), (b as i128 - a as i128) as f64);
+        prop_assert_eq!(<u64 as Coord>::delta(c, d), (d as i128 - c as i128) as f64);
+    }
+
+    #[test]
+    fn derivatives_and_null_policies_never_panic(
+        y in prop::collection::vec(hostile(), 0..30),
+        steps in prop::collection::vec(hostile(), 30),
+        nulls in prop::collection::vec(any::<bool>(), 30),
+        order in 1usize..=4,
+        half_accuracy in 1usize..=3,
+        ignore_nulls in any::<bool>(),
+        with_x in any::<bool>(),
+    ) {
+        let n = y.len();
+        let x: Vec<f64> = steps[..n].to_vec();
+        let valid: Vec<bool> = nulls[..n].iter().map(|v| !v).collect();
+        let method = Method::Derivative(Stencil { order, accuracy: 2 * half_accuracy });
+        let spacing = if with_x { Spacing::Coords(&x[..], Unit::ONE) } else { Spacing::Uniform(0.5) };
+        let mut out = vec![0.0; n];
+        let mut ov = vec![true; n];
+        kernels::series(&y, spacing, Some(&valid), method, ignore_nulls, &mut out, Some(&mut ov));
+        // Nothing is valid where the input was not, under either policy.
+        for i in 0..n {
+            prop_assert!(!ov[i] || valid[i]);
+        }
+    }
+
+    #[test]
+    fn groups_drivers_match_each_group_alone(
+        y in prop::collection::vec(-1e3f64..1e3, 0..60),
+        labels in prop::collection::vec(0u32..6, 60),
+        edge in 1usize..=2,
+    ) {
+        let n = y.len();
+        let groups: Vec<Vec<Idx>> = (0..6)
+            .map(|g| (0..n as Idx).filter(|&i| labels[i as usize] == g).collect())
+            .collect();
+        let method = Method::Gradient { edge_order: edge };
+        let c = Columns::<f64, f64> {
+            y: &y, x: None, h: 1.0, valid: None, method, unit: Unit::ONE, ignore_nulls: false,
+        };
+        let out = groups::gathered(c, &groups, true);
+        for g in &groups {
+            let ys: Vec<f64> = g.iter().map(|&i| y[i as usize]).collect();
+            let mut alone = vec![0.0; ys.len()];
+            let mut av = vec![false; ys.len()];
+            kernels::series::<f64, f64, f64>(
+                &ys, Spacing::Uniform(1.0), None, method, false, &mut alone, Some(&mut av),
+            );
+            for (k, &i) in g.iter().enumerate() {
+                let i = i as usize;
+                let got_valid = out.valid.as_ref().is_none_or(|v| v[i]);
+                prop_assert_eq!(got_valid, av[k]);
+                if av[k] {
+                    prop_assert!(same(out.values[i], alone[k]));
+                }
+            }
+        }
+    }
+}
