@@ -460,14 +460,14 @@ class GradientExpr(pl.Expr):
             keys += list(more_exprs)
             if keys and all(isinstance(k, (str, pl.Expr)) for k in keys):
                 return rebuild(keys)
-        return super().over(
-            partition_by,
-            *more_exprs,
-            order_by=order_by,
-            descending=descending,
-            nulls_last=nulls_last,
-            mapping_strategy=mapping_strategy,
-        )
+        # Only what was given, so that Polars versions without `descending` or
+        # `nulls_last` accept the call.
+        options: dict[str, Any] = {"order_by": order_by, "mapping_strategy": mapping_strategy}
+        if descending:
+            options["descending"] = descending
+        if nulls_last:
+            options["nulls_last"] = nulls_last
+        return super().over(partition_by, *more_exprs, **options)
 
 
 def gradient_horizontal(
