@@ -38,5 +38,6 @@ rates = (
 print(rates)
 
 north = rates.filter(pl.col("sensor") == "north").drop_nulls("level")
-hours = (north["time"] - north["time"][0]).dt.total_seconds().to_numpy() / 3600
+seconds = north["time"].dt.epoch("s")
+hours = (seconds - seconds[0]).to_numpy() / 3600
 print("numpy, north, gap skipped:", np.gradient(north["level"].to_numpy(), hours))

@@ -95,3 +95,12 @@ def ref_per_group(
         for i, v in zip(part["_row"].to_list(), ref_gradient(y, x, 1.0, edge_order)):
             out[i] = v
     return out
+
+
+def collect(lf: pl.LazyFrame, engine: str) -> pl.DataFrame:
+    """``lf.collect(engine=...)`` with today's engine names ("in-memory", "streaming"), on
+    the Polars versions that name them otherwise too (1.x: ``streaming=True``)."""
+    try:
+        return lf.collect(engine=engine)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return lf.collect(streaming=engine == "streaming")

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, ref_per_group
+from reference import assert_close, collect, ref_per_group
 
 import polars_gradient  # noqa: F401
 
@@ -71,17 +71,13 @@ def multi_chunk_frame(n_chunks: int = 7, rows: int = 50) -> pl.DataFrame:
 def test_lazy_and_streaming_with_many_chunks(engine: str, edge_order: int) -> None:
     df = multi_chunk_frame()
     want = np.gradient(df["y"].to_numpy(), df["x"].to_numpy(), edge_order=edge_order)
-    out = (
-        df.lazy()
-        .with_columns(g=pl.col("y").grad.gradient(x="x", edge_order=edge_order))
-        .collect(engine=engine)  # type: ignore[arg-type]
+    out = collect(
+        df.lazy().with_columns(g=pl.col("y").grad.gradient(x="x", edge_order=edge_order)), engine
     )
     np.testing.assert_allclose(out["g"].to_numpy(), want, rtol=1e-12)
     want_over = ref_per_group(df, ["id"], edge_order, with_x=True)
-    out = (
-        df.lazy()
-        .select(pl.col("y").grad.gradient(x="x", edge_order=edge_order).over("id"))
-        .collect(engine=engine)  # type: ignore[arg-type]
+    out = collect(
+        df.lazy().select(pl.col("y").grad.gradient(x="x", edge_order=edge_order).over("id")), engine
     )
     assert_close(out["y"].to_list(), want_over, atol=1e-9)
 

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close
+from reference import assert_close, collect
 
 import polars_gradient as pg
 
@@ -225,10 +225,8 @@ def test_derivative_lazy_streaming_many_chunks(engine: str) -> None:
     ]
     df = pl.concat(parts, rechunk=False)
     assert df.n_chunks() == 6
-    got = (
-        df.lazy()
-        .select(pl.col("y").grad.derivative(x="x", order=2, accuracy=4))
-        .collect(engine=engine)  # type: ignore[arg-type]
+    got = collect(
+        df.lazy().select(pl.col("y").grad.derivative(x="x", order=2, accuracy=4)), engine
     )["y"].to_numpy()
     np.testing.assert_allclose(got, reference(np.sin(x), x, 2, 4, False), rtol=1e-8, atol=1e-8)
 

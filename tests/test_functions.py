@@ -6,6 +6,7 @@ import numdifftools as nd
 import numpy as np
 import polars as pl
 import pytest
+from reference import collect
 
 import polars_gradient as pg
 
@@ -127,9 +128,7 @@ def test_lazy_and_streaming(engine: str) -> None:
     df = pl.concat(
         [pl.DataFrame({"x": np.linspace(k, k + 1, 50)}) for k in range(4)], rechunk=False
     )
-    got = (
-        df.lazy().with_columns(d=pg.derivative_of(lambda x: x.cos(), "x")).collect(engine=engine)  # type: ignore[arg-type]
-    )
+    got = collect(df.lazy().with_columns(d=pg.derivative_of(lambda x: x.cos(), "x")), engine)
     np.testing.assert_allclose(got["d"], -np.sin(got["x"].to_numpy()), rtol=1e-9, atol=1e-11)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, ref_per_group
+from reference import assert_close, collect, ref_per_group
 
 import polars_gradient as pg
 
@@ -74,14 +74,11 @@ def test_partition_by_lazy_streaming_many_chunks(engine: str, grouped: bool) -> 
     df = pl.concat(parts, rechunk=False)
     assert df.n_chunks() == 6
     expr = pl.col("y").grad.gradient(x="x", edge_order=2)
-    out = (
-        df.lazy()
-        .select(
-            pb=pl.col("y").grad.gradient(x="x", edge_order=2, partition_by="id"),
-            over=expr.alias("y").over("id"),  # Polars' own per-group loop
-        )
-        .collect(engine=engine)  # type: ignore[arg-type]
+    query = df.lazy().select(
+        pb=pl.col("y").grad.gradient(x="x", edge_order=2, partition_by="id"),
+        over=expr.alias("y").over("id"),  # Polars' own per-group loop
     )
+    out = collect(query, engine)
     assert out["pb"].equals(out["over"], check_names=False)
     assert_close(out["pb"].to_list(), ref_per_group(df, ["id"], 2, True), atol=1e-9)
 

@@ -110,7 +110,7 @@ def test_date_and_duration_coordinates() -> None:
     days = [0, 1, 3, 7, 8]
     dates = pl.Series([dt.date(2026, 1, 1) + dt.timedelta(days=d) for d in days])
     y = [0.0, 2.0, 3.0, 11.0, 12.0]
-    df = pl.DataFrame({"d": dates, "y": y, "dur": pl.Series(days).cast(pl.Duration("ms")) * 1000})
+    df = pl.DataFrame({"d": dates, "y": y, "dur": (pl.Series(days) * 1000).cast(pl.Duration("ms"))})
     got = df.select(pl.col("y").grad.gradient(x="d", per="1d", edge_order=2))["y"].to_list()
     assert_close(got, np.gradient(y, days, edge_order=2).tolist())
     got = df.select(pl.col("y").grad.gradient(x="d"))["y"].to_list()  # per second
