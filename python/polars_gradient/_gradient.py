@@ -435,7 +435,7 @@ class GradientExpr(pl.Expr):
         wrapped._rebuild = rebuild
         return wrapped
 
-    def over(  # type: ignore[override]
+    def over(
         self,
         partition_by: Any = None,
         *more_exprs: Any,
@@ -444,7 +444,7 @@ class GradientExpr(pl.Expr):
         nulls_last: bool = False,
         mapping_strategy: Any = "group_to_rows",
     ) -> pl.Expr:
-        rebuild = getattr(self, "_rebuild", None)
+        rebuild: Callable[[list[pl.Expr]], pl.Expr] | None = getattr(self, "_rebuild", None)
         if (
             rebuild is not None
             and partition_by is not None
