@@ -37,6 +37,14 @@ pub struct GradientKwargs {
 }
 
 impl GradientKwargs {
+    /// Errors name the function the user called: `derivative` or `gradient`.
+    fn named<T>(&self, result: PolarsResult<T>) -> PolarsResult<T> {
+        if self.order.is_none() {
+            return result;
+        }
+        result.map_err(|e| e.wrap_msg(|m| m.replacen("gradient:", "derivative:", 1)))
+    }
+
     /// Checks the numbers (Python checked them first) and gives the method.
     fn method(&self) -> PolarsResult<Method> {
         polars_ensure!(
@@ -241,11 +249,14 @@ fn split_fields<'a>(
 }
 
 fn gradient_output(fields: &[Field], kwargs: GradientKwargs) -> PolarsResult<Field> {
-    kwargs.method()?;
-    let (y, x, _) = split_fields(fields, &kwargs)?;
-    let dtype = output_dtype(y, x)?;
-    coordinate_unit(x, &kwargs)?;
-    Ok(Field::new(y.name().clone(), dtype))
+    let check = || {
+        kwargs.method()?;
+        let (y, x, _) = split_fields(fields, &kwargs)?;
+        let dtype = output_dtype(y, x)?;
+        coordinate_unit(x, &kwargs)?;
+        Ok(Field::new(y.name().clone(), dtype))
+    };
+    kwargs.named(check())
 }
 
 #[polars_expr(output_type_func_with_kwargs=gradient_output)]
@@ -254,7 +265,7 @@ fn gradient(
     context: CallerContext,
     kwargs: GradientKwargs,
 ) -> PolarsResult<Series> {
-    differentiate(inputs, context, kwargs)
+    kwargs.named(differentiate(inputs, context, &kwargs))
 }
 
 #[polars_expr(output_type_func_with_kwargs=gradient_output)]
@@ -263,20 +274,20 @@ fn derivative(
     context: CallerContext,
     kwargs: GradientKwargs,
 ) -> PolarsResult<Series> {
-    differentiate(inputs, context, kwargs)
+    kwargs.named(differentiate(inputs, context, &kwargs))
 }
 
 /// `gradient` and `derivative`: the method comes from the kwargs.
 fn differentiate(
     inputs: &[Series],
     context: CallerContext,
-    kwargs: GradientKwargs,
+    kwargs: &GradientKwargs,
 ) -> PolarsResult<Series> {
     let method = kwargs.method()?;
     let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
-    let (yf, xf, _) = split_fields(&fields, &kwargs)?;
+    let (yf, xf, _) = split_fields(&fields, kwargs)?;
     let out_dtype = output_dtype(yf, xf)?;
-    let unit = coordinate_unit(xf, &kwargs)?;
+    let unit = coordinate_unit(xf, kwargs)?;
     let y = &inputs[0];
     let n_x = kwargs.has_x as usize;
     let x = inputs.get(1).filter(|_| kwargs.has_x);
@@ -389,10 +400,12 @@ fn gradient_rows(
     };
     let values = values.rechunk().chunks()[0].clone();
     let arrow_inner = values.dtype().clone();
+    // The rows' validity in a buffer of our own (see `fresh`).
+    let validity = rows.validity.map(|v| Bitmap::from_iter(v.iter()));
     let out: Series = match out_dtype {
         DataType::Array(_, width) => {
             let dtype = FixedSizeListArray::default_datatype(arrow_inner, *width);
-            let arr = FixedSizeListArray::new(dtype, y.len(), values, rows.validity);
+            let arr = FixedSizeListArray::new(dtype, y.len(), values, validity);
             ArrayChunked::with_chunk(y.name().clone(), arr).into_series()
         }
         _ => {
@@ -402,7 +415,7 @@ fn gradient_rows(
             // SAFETY: the runs are consecutive, so the offsets never decrease.
             let offsets = unsafe { OffsetsBuffer::new_unchecked(offsets.into()) };
             let dtype = ListArray::<i64>::default_datatype(arrow_inner);
-            let arr = ListArray::<i64>::new(dtype, offsets, values, rows.validity);
+            let arr = ListArray::<i64>::new(dtype, offsets, values, validity);
             ListChunked::with_chunk(y.name().clone(), arr).into_series()
         }
     };
@@ -611,6 +624,7 @@ fn horizontal_output(fields: &[Field], _kwargs: HorizontalKwargs) -> PolarsResul
             InvalidOperation: "gradient_horizontal: the inputs need distinct names for the struct's \
             fields, but '{}' comes more than once; rename with .alias()", f.name()
         );
+        ensure_number("gradient_horizontal:", f)?;
         let dtype = scalar_output_dtype(f, None)?;
         out.push(Field::new(f.name().clone(), dtype));
     }
@@ -695,6 +709,47 @@ fn gradient_horizontal(inputs: &[Series], kwargs: HorizontalKwargs) -> PolarsRes
         })
         .collect::<PolarsResult<_>>()?;
     Ok(StructChunked::from_series(out_field.name().clone(), n, columns.iter())?.into_series())
+}
+
+/// Keyword arguments of `as_float`: what the input is, for the error message.
+#[derive(Deserialize, Debug, Clone)]
+pub struct AsFloatKwargs {
+    pub what: String,
+}
+
+/// An error naming `what`, the column and its dtype unless it holds numbers.
+fn ensure_number(what: &str, f: &Field) -> PolarsResult<()> {
+    polars_ensure!(
+        is_number(f.dtype()),
+        InvalidOperation: "{} column '{}' has dtype {}; accepted: an integer, float or decimal column",
+        what, f.name(), dtype_name(f.dtype())
+    );
+    Ok(())
+}
+
+fn as_float_output(fields: &[Field], kwargs: AsFloatKwargs) -> PolarsResult<Field> {
+    ensure_number(&kwargs.what, &fields[0])?;
+    Ok(Field::new(fields[0].name().clone(), DataType::Float64))
+}
+
+/// A number column as Float64, with an error that names the column and its
+/// dtype for anything else (Polars' own cast would take a Boolean, or report
+/// the whole expression).
+#[polars_expr(output_type_func_with_kwargs=as_float_output)]
+fn as_float(inputs: &[Series], kwargs: AsFloatKwargs) -> PolarsResult<Series> {
+    as_float_output(&[inputs[0].field().into_owned()], kwargs)?;
+    let cast = inputs[0].cast(&DataType::Float64)?;
+    Ok(fresh(cast.f64()?).into_series())
+}
+
+/// A copy of `ca` in buffers of its own. A plugin must not hand back buffers it
+/// was given: older Polars (seen with 1.20) frees an input's buffers after the
+/// call even when the output still points into them, and later queries read
+/// freed memory.
+fn fresh(ca: &Float64Chunked) -> Float64Chunked {
+    ca.iter()
+        .collect::<Float64Chunked>()
+        .with_name(ca.name().clone())
 }
 
 /// Keyword arguments of `richardson`, the plugin behind `derivative_of`.

@@ -122,3 +122,19 @@ def test_over_with_interleaved_string_keys_and_sizes_0_to_3() -> None:
     c = np.gradient([0.0, 1.0, 4.0], edge_order=2).tolist()
     d = np.gradient([1.0, 2.0, 4.0, 8.0], edge_order=2).tolist()
     assert got == [None, None, c[0], None, c[1], c[2], *d]
+
+
+def test_a_repeated_gradient_is_computed_once() -> None:
+    # The plugin is deterministic, so Polars may compute a repeated call once.
+    g = pl.col("y").grad.gradient()
+    lf = pl.LazyFrame({"y": [1.0, 2.0, 4.0]})
+    assert lf.select(a=g, b=g + 1).explain().count(":gradient(") == 1
+    assert lf.select(a=g, b=g + 1).collect().rows() == [(1.0, 2.0), (1.5, 2.5), (2.0, 3.0)]
+
+
+def test_is_deterministic_is_passed_only_where_polars_accepts_it() -> None:
+    from polars_gradient._gradient import _DETERMINISTIC
+
+    major, minor = (int(p) for p in pl.__version__.split(".")[:2])
+    accepts = (major, minor) >= (2, 1)
+    assert _DETERMINISTIC == ({"is_deterministic": True} if accepts else {})

@@ -149,7 +149,7 @@ def test_horizontal_names_dtypes_and_errors() -> None:
     assert out["a"].to_list() == [{"a": 1.0, "b": 1.0}]
     with pytest.raises(pl.exceptions.PolarsError, match=r"'a' comes more than once"):
         df.select(pg.gradient_horizontal("a", "a"))
-    with pytest.raises(pl.exceptions.PolarsError, match=r"y column 's' has dtype String"):
+    with pytest.raises(pl.exceptions.PolarsError, match=r"horizontal: column 's' has dtype String"):
         df.select(pg.gradient_horizontal("a", "s"))
     with pytest.raises(ValueError, match="at least one column"):
         pg.gradient_horizontal()

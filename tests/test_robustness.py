@@ -119,3 +119,25 @@ def test_sliced_and_multi_chunk_inputs() -> None:
         np.testing.assert_allclose(got, want, rtol=1e-12)
         horizontal = frame.select(pg.gradient_horizontal("y", "x").alias("g")).unnest("g")
         np.testing.assert_allclose(horizontal["y"], (frame["x"] - frame["y"]).to_numpy())
+
+
+def test_outputs_do_not_share_the_inputs_buffers() -> None:
+    # Polars 1.20 frees a plugin's input buffers after the call. An output that pointed
+    # into them (derivative_of's Float64 conversion once did) read freed memory: wrong,
+    # changing numbers in that query and in later ones.
+    x = pl.col("x")
+    plain = pl.when(x.is_not_null()).then(2.0 * pl.max_horizontal((2.718 + x.abs()).log(), 1.0))
+    for _ in range(10):
+        rows = [[1.0, 2.0, 4.0], None, [1.0, 3.0, 5.0]]
+        df = pl.DataFrame(
+            {"x": [0.0, 1.0, 2.0], "l": rows, "a": pl.Series(rows, dtype=pl.Array(pl.Float64, 3))}
+        )
+        out = df.select(
+            d=pg.derivative_of(lambda v: v.sin(), "x"),
+            g=pl.col("l").grad.gradient(),
+            a=pl.col("a").grad.gradient(),
+            p=x + plain,
+        )
+        np.testing.assert_allclose(out["d"].to_numpy(), np.cos([0.0, 1.0, 2.0]), rtol=1e-9)
+        assert out["g"].to_list() == out["a"].to_list() == [[1.0, 1.5, 2.0], None, [2.0] * 3]
+        assert out["p"][0] == 2.0

@@ -7,9 +7,8 @@ import numbers
 from collections.abc import Callable
 
 import polars as pl
-from polars.plugins import register_plugin_function
 
-from polars_gradient._gradient import PLUGIN_PATH, IntoExpr, _to_expr
+from polars_gradient._gradient import IntoExpr, _register, _to_expr
 
 #: Steps per estimate, and the ratio between consecutive steps (numdifftools' defaults).
 NUM_STEPS = 15
@@ -32,6 +31,11 @@ def _check_step(step: object) -> float | None:
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"derivative_of: step must be a positive, finite number, got {step!r}")
     return value
+
+
+def _as_float(expr: pl.Expr, what: str) -> pl.Expr:
+    """``expr`` as Float64; a non-number column is an error naming it and its dtype."""
+    return _register("as_float", [expr], {"what": what}, is_elementwise=True)
 
 
 def _apply(f: Callable[..., pl.Expr], *args: pl.Expr) -> pl.Expr:
@@ -110,9 +114,9 @@ def derivative_of(
     if not isinstance(error, bool):
         raise TypeError(f"derivative_of: error must be True or False, got {error!r}")
     h = _check_step(step)
-    at_expr = _to_expr(at, "at")
+    at_expr = _to_expr(at, "derivative_of: at")
     name = _name(at_expr, "derivative")
-    x = at_expr.cast(pl.Float64)
+    x = _as_float(at_expr, "derivative_of: at")
     # The first step, per row; null where `at` is null (so is the result).
     h0 = pl.when(x.is_not_null()).then(
         pl.lit(h, dtype=pl.Float64)
@@ -126,11 +130,10 @@ def derivative_of(
     for k in range(NUM_STEPS):
         hk = h0 / STEP_RATIO**k
         points += [_apply(f, x + o * hk) for o in offsets]
-    return register_plugin_function(
-        plugin_path=PLUGIN_PATH,
-        function_name="richardson",
-        args=[h0.alias(name), *points],
-        kwargs={"order": order, "num_steps": NUM_STEPS, "ratio": STEP_RATIO, "error": error},
+    return _register(
+        "richardson",
+        [h0.alias(name), *points],
+        {"order": order, "num_steps": NUM_STEPS, "ratio": STEP_RATIO, "error": error},
         is_elementwise=True,
     ).alias(name)
 
@@ -175,7 +178,7 @@ def gradient_of(
         raise TypeError(f"gradient_of: f must be callable, got {f!r}")
     if not at:
         raise ValueError("gradient_of: give at least one expression to differentiate at")
-    exprs = [_to_expr(a, "at").cast(pl.Float64) for a in at]
+    exprs = [_as_float(_to_expr(a, "gradient_of: at"), "gradient_of: at") for a in at]
     names = [_name(e, f"x{i}") for i, e in enumerate(exprs)]
     if len(set(names)) != len(names):
         raise ValueError(f"gradient_of: the arguments need distinct names, got {names}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 import numbers
 import re
@@ -15,31 +16,56 @@ from polars.plugins import register_plugin_function
 
 PLUGIN_PATH = Path(__file__).parent
 
+# Every function of the plugin gives the same output for the same input, which lets
+# Polars compute a repeated one once. Polars >= 2.1 can be told so; older versions
+# have no such parameter.
+_DETERMINISTIC: dict[str, bool] = (
+    {"is_deterministic": True}
+    if "is_deterministic" in inspect.signature(register_plugin_function).parameters
+    else {}
+)
+
+
+def _register(
+    function_name: str, args: list[pl.Expr], kwargs: dict[str, Any], **options: bool
+) -> pl.Expr:
+    """Call the compiled plugin's ``function_name`` (the one place that registers a call)."""
+    return register_plugin_function(
+        plugin_path=PLUGIN_PATH,
+        function_name=function_name,
+        args=args,
+        kwargs=kwargs,
+        **options,
+        **_DETERMINISTIC,
+    )
+
+
 IntoExpr = Union[str, pl.Expr]
 IntoKeys = Union[IntoExpr, Sequence[IntoExpr]]
 
 
 def _to_expr(value: object, what: str) -> pl.Expr:
+    """``value`` as an expression; ``what`` names it in errors (``"gradient: y"``)."""
     if isinstance(value, str):
         return pl.col(value)
     if isinstance(value, pl.Expr):
         return value
     raise TypeError(
-        f"gradient: {what} must be a column name (str) or a polars expression, "
+        f"{what} must be a column name (str) or a polars expression, "
         f"got {value!r} of type {type(value).__name__}"
     )
 
 
-def _to_keys(partition_by: object) -> list[pl.Expr]:
+def _to_keys(partition_by: object, name: str) -> list[pl.Expr]:
     if isinstance(partition_by, (str, pl.Expr)):
-        return [_to_expr(partition_by, "partition_by")]
+        return [_to_expr(partition_by, f"{name}: partition_by")]
     if isinstance(partition_by, Sequence) and not isinstance(partition_by, (bytes, bytearray)):
-        keys = [_to_expr(k, "partition_by") for k in partition_by]
+        keys = [_to_expr(k, f"{name}: partition_by") for k in partition_by]
         if not keys:
-            raise ValueError("gradient: partition_by needs at least one column")
+            raise ValueError(f"{name}: partition_by needs at least one column")
         return keys
     raise TypeError(
-        f"gradient: partition_by must be a column name (str), a polars expression or a list "
+        f"{name}: partition_by must be a column name (str), a polars expression or a list "
         f"of them, got {partition_by!r} of type {type(partition_by).__name__}"
     )
 
@@ -59,7 +85,7 @@ _CALENDAR_UNITS = {"mo", "q", "y", "i"}
 _DURATION_PART = re.compile(r"(\d+)(ns|us|µs|ms|mo|s|m|h|d|w|q|y|i)")
 
 
-def _per_ns(per: object) -> int:
+def _per_ns(per: object, name: str) -> int:
     """``per`` as a whole number of nanoseconds (a fixed-length duration)."""
     if isinstance(per, dt.timedelta):
         ns = (per.days * 86_400 + per.seconds) * 1_000_000_000 + per.microseconds * 1_000
@@ -68,48 +94,48 @@ def _per_ns(per: object) -> int:
         parts = _DURATION_PART.findall(text)
         if not parts or "".join(n + u for n, u in parts) != text:
             raise ValueError(
-                f"gradient: per must be a Polars duration string such as '1s', '250ms', '15m', "
+                f"{name}: per must be a Polars duration string such as '1s', '250ms', '15m', "
                 f"'1h' or '1d', or a datetime.timedelta; got {per!r}"
             )
         calendar = [u for _, u in parts if u in _CALENDAR_UNITS]
         if calendar:
             raise ValueError(
-                f"gradient: per must have a fixed length; {per!r} uses the calendar unit "
+                f"{name}: per must have a fixed length; {per!r} uses the calendar unit "
                 f"{calendar[0]!r}, whose length varies. Use fixed units: ns, us, ms, s, m, h, d, w"
             )
         ns = sum(int(n) * _FIXED_UNITS_NS[u] for n, u in parts)
     else:
         raise TypeError(
-            f"gradient: per must be a duration string (for example '1s') or a datetime.timedelta, "
+            f"{name}: per must be a duration string (for example '1s') or a datetime.timedelta, "
             f"got {per!r} of type {type(per).__name__}"
         )
     if ns <= 0:
-        raise ValueError(f"gradient: per must be a positive duration, got {per!r}")
+        raise ValueError(f"{name}: per must be a positive duration, got {per!r}")
     if ns >= 2**63:
-        raise ValueError(f"gradient: per is too long, got {per!r}")
+        raise ValueError(f"{name}: per is too long, got {per!r}")
     return ns
 
 
-def _check_edge_order(edge_order: object) -> int:
+def _check_edge_order(edge_order: object, name: str) -> int:
     if isinstance(edge_order, bool) or not isinstance(edge_order, numbers.Integral):
         raise TypeError(
-            f"gradient: edge_order must be the integer 1 or 2, "
+            f"{name}: edge_order must be the integer 1 or 2, "
             f"got {edge_order!r} of type {type(edge_order).__name__}"
         )
     if edge_order not in (1, 2):
-        raise ValueError(f"gradient: edge_order must be 1 or 2, got {edge_order!r}")
+        raise ValueError(f"{name}: edge_order must be 1 or 2, got {edge_order!r}")
     return int(edge_order)
 
 
-def _check_spacing(spacing: object) -> float:
+def _check_spacing(spacing: object, name: str) -> float:
     if isinstance(spacing, bool) or not isinstance(spacing, numbers.Real):
         raise TypeError(
-            f"gradient: spacing must be a finite, non-zero number, "
+            f"{name}: spacing must be a finite, non-zero number, "
             f"got {spacing!r} of type {type(spacing).__name__}"
         )
     value = float(spacing)
     if not math.isfinite(value) or value == 0.0:
-        raise ValueError(f"gradient: spacing must be a finite, non-zero number, got {spacing!r}")
+        raise ValueError(f"{name}: spacing must be a finite, non-zero number, got {spacing!r}")
     return value
 
 
@@ -255,7 +281,7 @@ def gradient(
     │ a   ┆ 4   ┆ 3.0  │
     └─────┴─────┴──────┘
     """
-    edge = _check_edge_order(edge_order)
+    edge = _check_edge_order(edge_order, "gradient")
 
     def rebuild(keys: list[pl.Expr]) -> pl.Expr:
         return gradient(
@@ -384,22 +410,21 @@ def _plugin(
         raise TypeError(f"{name}: ignore_nulls must be True or False, got {ignore_nulls!r}")
     if per is not None and x is None:
         raise ValueError(f"{name}: per is only for a temporal x, and no x was given")
-    per_ns = None if per is None else _per_ns(per)
-    y_expr = _to_expr(y, "y")
+    per_ns = None if per is None else _per_ns(per, name)
+    y_expr = _to_expr(y, f"{name}: y")
     args = [y_expr]
     if x is not None:
         if spacing is not None:
             raise ValueError(f"{name}: give either x or spacing, not both")
-        args.append(_to_expr(x, "x"))
+        args.append(_to_expr(x, f"{name}: x"))
         step = 1.0
     else:
-        step = 1.0 if spacing is None else _check_spacing(spacing)
-    keys = [] if partition_by is None else _to_keys(partition_by)
-    expr = register_plugin_function(
-        plugin_path=PLUGIN_PATH,
-        function_name=name,
-        args=[*args, *keys],
-        kwargs={
+        step = 1.0 if spacing is None else _check_spacing(spacing, name)
+    keys = [] if partition_by is None else _to_keys(partition_by, name)
+    expr = _register(
+        name,
+        [*args, *keys],
+        {
             "edge_order": 1,
             **method,
             "spacing": step,
@@ -517,23 +542,22 @@ def gradient_horizontal(
     │ 10.0 ┆ 10.0 ┆ 10.0 │
     └──────┴──────┴──────┘
     """
-    edge = _check_edge_order(edge_order)
-    step = 1.0 if spacing is None else _check_spacing(spacing)
+    edge = _check_edge_order(edge_order, "gradient_horizontal")
+    step = 1.0 if spacing is None else _check_spacing(spacing, "gradient_horizontal")
     args: list[pl.Expr] = []
     for e in exprs:
         if isinstance(e, (str, pl.Expr)):
-            args.append(_to_expr(e, "each input"))
+            args.append(_to_expr(e, "gradient_horizontal: each input"))
         elif isinstance(e, Iterable):
-            args.extend(_to_expr(v, "each input") for v in e)
+            args.extend(_to_expr(v, "gradient_horizontal: each input") for v in e)
         else:
-            args.append(_to_expr(e, "each input"))
+            args.append(_to_expr(e, "gradient_horizontal: each input"))
     if not args:
         raise ValueError("gradient_horizontal: give at least one column")
-    return register_plugin_function(
-        plugin_path=PLUGIN_PATH,
-        function_name="gradient_horizontal",
-        args=args,
-        kwargs={"edge_order": edge, "spacing": step},
+    return _register(
+        "gradient_horizontal",
+        args,
+        {"edge_order": edge, "spacing": step},
         is_elementwise=True,
         input_wildcard_expansion=True,
     )
