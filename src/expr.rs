@@ -99,6 +99,15 @@ fn dtype_name(dtype: &DataType) -> String {
                 .map_or("None".to_string(), |tz| format!("'{tz}'"))
         ),
         DataType::Duration(unit) => format!("Duration(time_unit='{}')", unit_name(unit)),
+        DataType::Enum(categories, _) => {
+            let categories: Vec<String> = categories
+                .categories()
+                .values_iter()
+                .map(|c| format!("'{c}'"))
+                .collect();
+            format!("Enum(categories=[{}])", categories.join(", "))
+        }
+        DataType::Categorical(..) => "Categorical".to_string(),
         DataType::Decimal(precision, scale) => {
             format!("Decimal(precision={precision}, scale={scale})")
         }

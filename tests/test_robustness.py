@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -141,3 +145,22 @@ def test_outputs_do_not_share_the_inputs_buffers() -> None:
         np.testing.assert_allclose(out["d"].to_numpy(), np.cos([0.0, 1.0, 2.0]), rtol=1e-9)
         assert out["g"].to_list() == out["a"].to_list() == [[1.0, 1.5, 2.0], None, [2.0] * 3]
         assert out["p"][0] == 2.0
+
+
+@pytest.mark.parametrize("options", [[], ["x"], ["x", "nulls"]], ids=["y", "y+x", "y+x+nulls"])
+def test_a_hundred_million_rows_peak_memory(options: list[str]) -> None:
+    # Alone in a fresh process, so the peak is this query's (tests/scripts/peak_memory.py).
+    script = Path(__file__).parent / "scripts" / "peak_memory.py"
+    run = subprocess.run(
+        [sys.executable, str(script), str(100_000_000), *options],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    m = json.loads(run.stdout)
+    data = m["inputs"] + m["output"]
+    # The whole process: at most the inputs, the output and 10% more.
+    assert m["extra"] <= 1.10 * data, m
+    # The call itself: the output and at most 10% of the data more.
+    assert m["call"] <= m["output"] + 0.10 * data, m
