@@ -8,6 +8,8 @@ from typing import Optional
 import numpy as np
 import polars as pl
 
+from polars_gradient import GradientNamespace
+
 Values = Sequence[Optional[float]]
 
 
@@ -104,3 +106,10 @@ def collect(lf: pl.LazyFrame, engine: str) -> pl.DataFrame:
         return lf.collect(engine=engine)  # type: ignore[arg-type]
     except (ValueError, TypeError):
         return lf.collect(streaming=engine == "streaming")
+
+
+def grad(expr: pl.Expr) -> GradientNamespace:
+    """``expr.grad``, typed: mypy cannot see a namespace registered at run time."""
+    namespace = expr.grad  # type: ignore[attr-defined]
+    assert isinstance(namespace, GradientNamespace)
+    return namespace

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, collect, ref_per_group
+from reference import assert_close, collect, grad, ref_per_group
 
 import polars_gradient  # noqa: F401
 
@@ -30,7 +30,7 @@ def grouped_frame(draw: st.DrawFn) -> pl.DataFrame:
 @settings(max_examples=150, deadline=None)
 @given(grouped_frame(), st.sampled_from([1, 2]), st.booleans())
 def test_over_matches_numpy_per_group(df: pl.DataFrame, edge_order: int, with_x: bool) -> None:
-    expr = pl.col("y").grad.gradient(x="x" if with_x else None, edge_order=edge_order)
+    expr = grad(pl.col("y")).gradient(x="x" if with_x else None, edge_order=edge_order)
     got = df.select(expr.over("id")).to_series().to_list()
     assert_close(got, ref_per_group(df, ["id"], edge_order, with_x), atol=1e-9)
 
@@ -40,7 +40,7 @@ def test_over_matches_numpy_per_group(df: pl.DataFrame, edge_order: int, with_x:
 def test_group_by_agg_gives_a_list_per_group(
     df: pl.DataFrame, edge_order: int, with_x: bool
 ) -> None:
-    expr = pl.col("y").grad.gradient(x="x" if with_x else None, edge_order=edge_order)
+    expr = grad(pl.col("y")).gradient(x="x" if with_x else None, edge_order=edge_order)
     out = df.group_by("id", maintain_order=True).agg(expr)
     assert out.schema["y"] == pl.List(pl.Float64)
     want = ref_per_group(df, ["id"], edge_order, with_x)
@@ -72,12 +72,13 @@ def test_lazy_and_streaming_with_many_chunks(engine: str, edge_order: int) -> No
     df = multi_chunk_frame()
     want = np.gradient(df["y"].to_numpy(), df["x"].to_numpy(), edge_order=edge_order)
     out = collect(
-        df.lazy().with_columns(g=pl.col("y").grad.gradient(x="x", edge_order=edge_order)), engine
+        df.lazy().with_columns(g=grad(pl.col("y")).gradient(x="x", edge_order=edge_order)), engine
     )
     np.testing.assert_allclose(out["g"].to_numpy(), want, rtol=1e-12)
     want_over = ref_per_group(df, ["id"], edge_order, with_x=True)
     out = collect(
-        df.lazy().select(pl.col("y").grad.gradient(x="x", edge_order=edge_order).over("id")), engine
+        df.lazy().select(grad(pl.col("y")).gradient(x="x", edge_order=edge_order).over("id")),
+        engine,
     )
     assert_close(out["y"].to_list(), want_over, atol=1e-9)
 
@@ -85,17 +86,17 @@ def test_lazy_and_streaming_with_many_chunks(engine: str, edge_order: int) -> No
 def test_plain_collect_of_a_scan_in_chunks(tmp_path: object) -> None:
     df = multi_chunk_frame(n_chunks=5, rows=20_000)
     want = np.gradient(df["y"].to_numpy(), df["x"].to_numpy())
-    got = df.lazy().select(pl.col("y").grad.gradient(x="x")).collect()["y"].to_numpy()
+    got = df.lazy().select(grad(pl.col("y")).gradient(x="x")).collect()["y"].to_numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 def test_several_gradients_in_one_select() -> None:
     df = pl.DataFrame({"a": [1.0, 4.0, 9.0, 16.0], "b": [0, 1, 0, 1], "t": [0.0, 1.0, 2.0, 4.0]})
     out = df.select(
-        pl.col("a").grad.gradient(),
-        pl.col("b").grad.gradient(x="t", edge_order=2),
-        pl.col("a").grad.gradient(x="t").alias("a_t"),
-        dt=pl.col("t").grad.gradient(spacing=0.5),
+        grad(pl.col("a")).gradient(),
+        grad(pl.col("b")).gradient(x="t", edge_order=2),
+        grad(pl.col("a")).gradient(x="t").alias("a_t"),
+        dt=grad(pl.col("t")).gradient(spacing=0.5),
     )
     assert out.columns == ["a", "b", "a_t", "dt"]
     assert out["a"].to_list() == np.gradient([1.0, 4.0, 9.0, 16.0]).tolist()
@@ -106,7 +107,7 @@ def test_several_gradients_in_one_select() -> None:
 
 def test_with_columns_and_filter_before() -> None:
     df = pl.DataFrame({"y": [5, 1, 2, 4, 7, 11, 16], "keep": [False, *[True] * 6]})
-    out = df.lazy().filter("keep").with_columns(g=pl.col("y").grad.gradient()).collect()
+    out = df.lazy().filter("keep").with_columns(g=grad(pl.col("y")).gradient()).collect()
     assert out["g"].to_list() == [1, 1.5, 2.5, 3.5, 4.5, 5]
 
 
@@ -117,7 +118,7 @@ def test_over_with_interleaved_string_keys_and_sizes_0_to_3() -> None:
             "y": [1.0, 5.0, 0.0, 3.0, 1.0, 4.0, 1.0, 2.0, 4.0, 8.0],
         }
     )
-    got = df.select(pl.col("y").grad.gradient(edge_order=2).over("id"))["y"].to_list()
+    got = df.select(grad(pl.col("y")).gradient(edge_order=2).over("id"))["y"].to_list()
     # a: 2 points (too few for edge_order=2), b: 1 point, c: [0, 1, 4], d: [1, 2, 4, 8]
     c = np.gradient([0.0, 1.0, 4.0], edge_order=2).tolist()
     d = np.gradient([1.0, 2.0, 4.0, 8.0], edge_order=2).tolist()
@@ -126,7 +127,7 @@ def test_over_with_interleaved_string_keys_and_sizes_0_to_3() -> None:
 
 def test_a_repeated_gradient_is_computed_once() -> None:
     # The plugin is deterministic, so Polars may compute a repeated call once.
-    g = pl.col("y").grad.gradient()
+    g = grad(pl.col("y")).gradient()
     lf = pl.LazyFrame({"y": [1.0, 2.0, 4.0]})
     assert lf.select(a=g, b=g + 1).explain().count(":gradient(") == 1
     assert lf.select(a=g, b=g + 1).collect().rows() == [(1.0, 2.0), (1.5, 2.5), (2.0, 3.0)]

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, collect
+from reference import assert_close, collect, grad
 
 import polars_gradient as pg
 
@@ -65,7 +65,7 @@ def test_uniform_matches_findiff_and_the_spec_windows(order: int, accuracy: int)
     x = np.arange(30) * h
     y = np.sin(x) + x**2
     got = pl.DataFrame({"y": y}).select(
-        pl.col("y").grad.derivative(order=order, accuracy=accuracy, spacing=h)
+        grad(pl.col("y")).derivative(order=order, accuracy=accuracy, spacing=h)
     )["y"]
     want = (
         findiff.Diff(0, h, acc=accuracy) ** order if order > 1 else findiff.Diff(0, h, acc=accuracy)
@@ -88,7 +88,7 @@ def test_non_uniform_matches_findiff(order: int, accuracy: int) -> None:
     x = np.cumsum(rng.uniform(0.05, 0.15, 40))
     y = np.exp(0.5 * x) * np.cos(x)
     got = pl.DataFrame({"y": y, "x": x}).select(
-        pl.col("y").grad.derivative(x="x", order=order, accuracy=accuracy)
+        grad(pl.col("y")).derivative(x="x", order=order, accuracy=accuracy)
     )["y"]
     d = findiff.Diff(0, x, acc=accuracy)
     fd = (d**order)(y) if order > 1 else d(y)
@@ -109,9 +109,9 @@ def test_polynomials_are_differentiated_exactly(order: int, accuracy: int, unifo
     want = np.polynomial.polynomial.polyval(x, np.polynomial.polynomial.polyder(coef, order))
     df = pl.DataFrame({"y": y, "x": x})
     e = (
-        pl.col("y").grad.derivative(order=order, accuracy=accuracy, spacing=0.25)
+        grad(pl.col("y")).derivative(order=order, accuracy=accuracy, spacing=0.25)
         if uniform
-        else pl.col("y").grad.derivative(x="x", order=order, accuracy=accuracy)
+        else grad(pl.col("y")).derivative(x="x", order=order, accuracy=accuracy)
     )
     got = df.select(e)["y"].to_numpy()
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * np.abs(want).max())
@@ -128,9 +128,9 @@ def fitted_order(order: int, accuracy: int, f, df, uniform: bool) -> float:
         h = 2.0 / (n - 1)
         frame = pl.DataFrame({"y": f(x), "x": x})
         e = (
-            pl.col("y").grad.derivative(order=order, accuracy=accuracy, spacing=h)
+            grad(pl.col("y")).derivative(order=order, accuracy=accuracy, spacing=h)
             if uniform
-            else pl.col("y").grad.derivative(x="x", order=order, accuracy=accuracy)
+            else grad(pl.col("y")).derivative(x="x", order=order, accuracy=accuracy)
         )
         got = frame.select(e)["y"].to_numpy()
         errors.append(np.abs(got - df(x)).max())
@@ -157,8 +157,8 @@ def test_order_one_accuracy_two_is_gradient_edge_order_two() -> None:
     rng = np.random.default_rng(4)
     df = pl.DataFrame({"y": rng.standard_normal(50), "x": np.cumsum(rng.uniform(0.1, 1, 50))})
     for kw in ({"x": "x"}, {"spacing": 0.3}):
-        a = df.select(pl.col("y").grad.derivative(**kw))["y"].to_numpy()
-        b = df.select(pl.col("y").grad.gradient(**kw, edge_order=2))["y"].to_numpy()
+        a = df.select(grad(pl.col("y")).derivative(**kw))["y"].to_numpy()
+        b = df.select(grad(pl.col("y")).gradient(**kw, edge_order=2))["y"].to_numpy()
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
@@ -180,7 +180,7 @@ def test_derivative_in_groups_and_null_policies(
     df: pl.DataFrame, oa: tuple[int, int], ignore_nulls: bool
 ) -> None:
     order, accuracy = oa
-    e = pl.col("y").grad.derivative(
+    e = grad(pl.col("y")).derivative(
         x="x", order=order, accuracy=accuracy, ignore_nulls=ignore_nulls
     )
     over = df.select(e.over("g"))["y"].to_list()
@@ -226,7 +226,7 @@ def test_derivative_lazy_streaming_many_chunks(engine: str) -> None:
     df = pl.concat(parts, rechunk=False)
     assert df.n_chunks() == 6
     got = collect(
-        df.lazy().select(pl.col("y").grad.derivative(x="x", order=2, accuracy=4)), engine
+        df.lazy().select(grad(pl.col("y")).derivative(x="x", order=2, accuracy=4)), engine
     )["y"].to_numpy()
     np.testing.assert_allclose(got, reference(np.sin(x), x, 2, 4, False), rtol=1e-8, atol=1e-8)
 
@@ -235,15 +235,15 @@ def test_temporal_acceleration_per_second_squared() -> None:
     seconds = np.array([0, 1, 3, 4, 7, 9, 10])
     t = pl.Series((seconds * 1000).tolist(), dtype=pl.Int64).cast(pl.Datetime("ms"))
     df = pl.DataFrame({"t": t, "pos": (2.0 * seconds**2).tolist()})  # acceleration 4 m/s^2
-    got = df.select(pl.col("pos").grad.derivative(x="t", order=2))["pos"].to_list()
+    got = df.select(grad(pl.col("pos")).derivative(x="t", order=2))["pos"].to_list()
     assert_close(got, [4.0] * 7, rtol=1e-9)
-    got = df.select(pl.col("pos").grad.derivative(x="t", order=2, per="1m"))["pos"].to_list()
+    got = df.select(grad(pl.col("pos")).derivative(x="t", order=2, per="1m"))["pos"].to_list()
     assert_close(got, [4.0 * 3600] * 7, rtol=1e-9)
 
 
 def test_short_series_and_list_rows() -> None:
     df = pl.DataFrame({"y": [[1.0, 2.0, 4.0], [1.0, 2.0, 4.0, 8.0, 16.0]]})
-    got = df.select(pl.col("y").grad.derivative(order=2, accuracy=2))["y"].to_list()
+    got = df.select(grad(pl.col("y")).derivative(order=2, accuracy=2))["y"].to_list()
     assert got[0] == [None, None, None]  # 3 points < order + accuracy
     assert_close(got[1], reference(np.array([1.0, 2, 4, 8, 16]), np.arange(5.0), 2, 2, True))
 
@@ -261,4 +261,4 @@ def test_short_series_and_list_rows() -> None:
 )
 def test_bad_order_and_accuracy(kw: dict, exc: type, msg: str) -> None:
     with pytest.raises(exc, match=msg):
-        pl.col("y").grad.derivative(**kw)
+        grad(pl.col("y")).derivative(**kw)

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import assume, given, settings
-from reference import assert_close, ref_gradient
+from reference import assert_close, grad, ref_gradient
 
 import polars_gradient as pg
 
@@ -29,7 +29,7 @@ INT_DTYPES = [
 NUMERIC_DTYPES = [*INT_DTYPES, pl.Float32, pl.Float64, pl.Decimal(20, 3)]
 
 
-def grad(df: pl.DataFrame, expr: pl.Expr) -> list[float | None]:
+def values_of(df: pl.DataFrame, expr: pl.Expr) -> list[float | None]:
     return df.select(expr).to_series().to_list()
 
 
@@ -38,14 +38,14 @@ def grad(df: pl.DataFrame, expr: pl.Expr) -> list[float | None]:
 
 def test_readme_unit_spacing() -> None:
     df = pl.DataFrame({"y": Y})
-    assert grad(df, pl.col("y").grad.gradient()) == [1, 1.5, 2.5, 3.5, 4.5, 5]
-    assert grad(df, pl.col("y").grad.gradient(edge_order=2)) == [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
+    assert values_of(df, grad(pl.col("y")).gradient()) == [1, 1.5, 2.5, 3.5, 4.5, 5]
+    assert values_of(df, grad(pl.col("y")).gradient(edge_order=2)) == [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
     assert np.gradient(Y).tolist() == [1, 1.5, 2.5, 3.5, 4.5, 5]
 
 
 def test_readme_spacing() -> None:
     df = pl.DataFrame({"y": Y})
-    got = grad(df, pl.col("y").grad.gradient(spacing=2))
+    got = values_of(df, grad(pl.col("y")).gradient(spacing=2))
     assert got == [0.5, 0.75, 1.25, 1.75, 2.25, 2.5]
     assert got == np.gradient(Y, 2).tolist()
 
@@ -53,7 +53,7 @@ def test_readme_spacing() -> None:
 @pytest.mark.parametrize("edge_order", [1, 2])
 def test_readme_coordinates(edge_order: int) -> None:
     df = pl.DataFrame({"y": Y, "x": X})
-    got = grad(df, pl.col("y").grad.gradient(x="x", edge_order=edge_order))
+    got = values_of(df, grad(pl.col("y")).gradient(x="x", edge_order=edge_order))
     assert_close(got, np.gradient(Y, X, edge_order=edge_order).tolist())
     if edge_order == 1:
         assert_close(got, [-1, -1.5, 0.5444444444444444, 3.4333333333333336, 3.45, 1.25])
@@ -61,7 +61,7 @@ def test_readme_coordinates(edge_order: int) -> None:
 
 def test_readme_all_columns_is_axis_0() -> None:
     df = pl.DataFrame({"a": [10, 40], "b": [20, 50], "c": [30, 60]})
-    out = df.select(pl.all().grad.gradient())
+    out = df.select(grad(pl.all()).gradient())
     assert out.columns == ["a", "b", "c"]
     assert out.to_numpy().tolist() == np.gradient(df.to_numpy(), axis=0).tolist()
     assert out.to_numpy().tolist() == [[30.0, 30.0, 30.0], [30.0, 30.0, 30.0]]
@@ -70,14 +70,14 @@ def test_readme_all_columns_is_axis_0() -> None:
 def test_function_form_and_namespace_agree() -> None:
     df = pl.DataFrame({"y": Y, "x": X})
     a = df.select(pg.gradient("y", x="x", edge_order=2))
-    b = df.select(pl.col("y").grad.gradient(pl.col("x"), edge_order=2))
+    b = df.select(grad(pl.col("y")).gradient(pl.col("x"), edge_order=2))
     assert a.equals(b)
     assert a.columns == ["y"]
 
 
 def test_expression_inputs() -> None:
     df = pl.DataFrame({"y": Y, "x": X})
-    got = grad(df, (pl.col("y") * 2).grad.gradient(x=pl.col("x") / 2))
+    got = values_of(df, grad(pl.col("y") * 2).gradient(x=pl.col("x") / 2))
     assert_close(got, np.gradient(np.array(Y) * 2, np.array(X) / 2).tolist())
 
 
@@ -154,11 +154,11 @@ def test_matches_numpy_and_nulls_follow_the_stencil(case: tuple) -> None:
     assume(_no_zero_steps(x))
     df = pl.DataFrame({"y": y, "x": x}, schema={"y": pl.Float64, "x": pl.Float64})
     if x is None:
-        expr = pl.col("y").grad.gradient(spacing=spacing, edge_order=edge_order)
+        expr = grad(pl.col("y")).gradient(spacing=spacing, edge_order=edge_order)
     else:
-        expr = pl.col("y").grad.gradient(x="x", edge_order=edge_order)
+        expr = grad(pl.col("y")).gradient(x="x", edge_order=edge_order)
     want = ref_gradient(y, x, spacing, edge_order)
-    assert_close(grad(df, expr), want, atol=_atol(y, x, spacing))
+    assert_close(values_of(df, expr), want, atol=_atol(y, x, spacing))
 
 
 def _values_for(dtype: pl.DataType, n: int, rng: np.random.Generator) -> list:
@@ -186,7 +186,7 @@ def test_every_numeric_dtype(y_dtype: pl.DataType, x_dtype: pl.DataType | None, 
             xs = [decimal.Decimal(v) / 8 for v in xs]
         cols.append(pl.Series("x", xs, dtype=x_dtype))
     df = pl.DataFrame(cols)
-    expr = pl.col("y").grad.gradient(x="x" if x_dtype is not None else None, edge_order=edge_order)
+    expr = grad(pl.col("y")).gradient(x="x" if x_dtype is not None else None, edge_order=edge_order)
     out = df.select(expr).to_series()
 
     f32 = y_dtype == pl.Float32 and x_dtype in (None, pl.Float32)
@@ -209,7 +209,7 @@ def test_every_numeric_dtype(y_dtype: pl.DataType, x_dtype: pl.DataType | None, 
 def test_integers_near_their_limits_do_not_overflow(dtype: pl.DataType) -> None:
     info = np.iinfo(str(dtype).lower())
     y = [info.max, info.min, info.max, info.max - 1, info.min]
-    got = grad(pl.DataFrame({"y": pl.Series(y, dtype=dtype)}), pl.col("y").grad.gradient())
+    got = values_of(pl.DataFrame({"y": pl.Series(y, dtype=dtype)}), grad(pl.col("y")).gradient())
     want = np.gradient(np.array(y, dtype=np.float64)).tolist()
     assert_close(got, want)
     # As coordinates at both ends of the range: differenced exactly, no wrap-around.
@@ -218,14 +218,16 @@ def test_integers_near_their_limits_do_not_overflow(dtype: pl.DataType) -> None:
         [info.max - 6, info.max - 3, info.max - 1, info.max],
     ):
         df = pl.DataFrame({"y": [0.0, 1.0, 5.0, 2.0], "x": pl.Series(xs, dtype=dtype)})
-        got = grad(df, pl.col("y").grad.gradient(x="x", edge_order=2))
+        got = values_of(df, grad(pl.col("y")).gradient(x="x", edge_order=2))
         shifted = np.array([v - xs[0] for v in xs], dtype=np.float64)  # exact small ints
         assert_close(got, np.gradient(df["y"].to_numpy(), shifted, edge_order=2).tolist())
 
 
 def test_uint64_near_2_64() -> None:
     y = [2**64 - 1, 2**64 - 3, 2**64 - 100, 0]
-    got = grad(pl.DataFrame({"y": pl.Series(y, dtype=pl.UInt64)}), pl.col("y").grad.gradient())
+    got = values_of(
+        pl.DataFrame({"y": pl.Series(y, dtype=pl.UInt64)}), grad(pl.col("y")).gradient()
+    )
     assert_close(got, np.gradient(np.array(y, dtype=np.uint64)).tolist())
 
 
@@ -233,9 +235,9 @@ def test_int64_coordinates_are_exact() -> None:
     # Nanosecond epochs one step apart: float64 coordinates would round them together.
     base = 1_790_000_000_000_000_000
     df = pl.DataFrame({"y": [0.0, 1.0, 3.0], "x": [base, base + 1, base + 2]})
-    assert grad(df, pl.col("y").grad.gradient(x="x")) == [1.0, 1.5, 2.0]
+    assert values_of(df, grad(pl.col("y")).gradient(x="x")) == [1.0, 1.5, 2.0]
     df = pl.DataFrame({"y": [0.0, 1.0], "x": [-1, 2**63 - 1]})
-    got = grad(df, pl.col("y").grad.gradient(x="x"))
+    got = values_of(df, grad(pl.col("y")).gradient(x="x"))
     assert got == np.gradient([0.0, 1.0], np.array([-1, 2**63 - 1])).tolist()
 
 
@@ -243,10 +245,12 @@ def test_float32_stays_float32() -> None:
     df = pl.DataFrame(
         {"y": pl.Series([1, 2, 4], dtype=pl.Float32), "x": pl.Series([0, 1, 3], dtype=pl.Float32)}
     )
-    assert df.select(pl.col("y").grad.gradient()).dtypes == [pl.Float32]
-    assert df.select(pl.col("y").grad.gradient(x="x")).dtypes == [pl.Float32]
-    assert df.select(pl.col("y").grad.gradient(x=pl.col("x").cast(pl.Int64))).dtypes == [pl.Float64]
-    assert df.select(pl.col("y").cast(pl.Int32).grad.gradient(x="x")).dtypes == [pl.Float64]
+    assert df.select(grad(pl.col("y")).gradient()).dtypes == [pl.Float32]
+    assert df.select(grad(pl.col("y")).gradient(x="x")).dtypes == [pl.Float32]
+    assert df.select(grad(pl.col("y")).gradient(x=pl.col("x").cast(pl.Int64))).dtypes == [
+        pl.Float64
+    ]
+    assert df.select(grad(pl.col("y").cast(pl.Int32)).gradient(x="x")).dtypes == [pl.Float64]
 
 
 # --- short series, empties, IEEE ---------------------------------------------------------
@@ -258,8 +262,8 @@ def test_short_series_give_nulls(n: int, edge_order: int) -> None:
         {"y": list(range(n)), "x": list(range(n))}, schema={"y": pl.Int64, "x": pl.Int64}
     )
     for expr in (
-        pl.col("y").grad.gradient(edge_order=edge_order),
-        pl.col("y").grad.gradient(x="x", edge_order=edge_order),
+        grad(pl.col("y")).gradient(edge_order=edge_order),
+        grad(pl.col("y")).gradient(x="x", edge_order=edge_order),
     ):
         out = df.select(expr).to_series()
         assert out.dtype == pl.Float64
@@ -268,23 +272,23 @@ def test_short_series_give_nulls(n: int, edge_order: int) -> None:
 
 def test_empty_float32_frame() -> None:
     df = pl.DataFrame({"y": []}, schema={"y": pl.Float32})
-    out = df.select(pl.col("y").grad.gradient()).to_series()
+    out = df.select(grad(pl.col("y")).gradient()).to_series()
     assert out.dtype == pl.Float32 and len(out) == 0
 
 
 def test_all_null_columns() -> None:
     df = pl.DataFrame({"y": [None, None, None], "x": [1.0, 2.0, 3.0]})
     assert df["y"].dtype == pl.Null
-    out = df.select(pl.col("y").grad.gradient(x="x")).to_series()
+    out = df.select(grad(pl.col("y")).gradient(x="x")).to_series()
     assert out.dtype == pl.Float64 and out.to_list() == [None, None, None]
     df = pl.DataFrame({"y": [1.0, 2.0, None]})
-    assert grad(df, pl.col("y").grad.gradient()) == [1.0, None, None]
+    assert values_of(df, grad(pl.col("y")).gradient()) == [1.0, None, None]
 
 
 def test_nan_and_inf_propagate_like_numpy() -> None:
     y = [1.0, float("nan"), 3.0, float("inf"), 5.0, 6.0, 7.0]
     for edge_order in (1, 2):
-        got = grad(pl.DataFrame({"y": y}), pl.col("y").grad.gradient(edge_order=edge_order))
+        got = values_of(pl.DataFrame({"y": y}), grad(pl.col("y")).gradient(edge_order=edge_order))
         with np.errstate(all="ignore"):
             want = np.gradient(np.array(y), edge_order=edge_order).tolist()
         assert_close(got, want)
@@ -292,7 +296,7 @@ def test_nan_and_inf_propagate_like_numpy() -> None:
 
 def test_duplicate_coordinates_give_ieee() -> None:
     df = pl.DataFrame({"y": [1.0, 2.0, 3.0, 5.0], "x": [0.0, 0.0, 1.0, 2.0]})
-    got = grad(df, pl.col("y").grad.gradient(x="x"))
+    got = values_of(df, grad(pl.col("y")).gradient(x="x"))
     with np.errstate(all="ignore"):
         want = np.gradient(df["y"].to_numpy(), df["x"].to_numpy()).tolist()
     assert_close(got, want)

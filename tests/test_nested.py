@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, ref_gradient, ref_gradient_skipping_nulls
+from reference import assert_close, grad, ref_gradient, ref_gradient_skipping_nulls
 
 import polars_gradient as pg
 
@@ -35,7 +35,7 @@ def test_list_rows_match_numpy_row_by_row(
         {"y": rows, "x": xs}, schema={"y": pl.List(pl.Float64), "x": pl.List(pl.Float64)}
     )
     df = df.slice(min(offset, df.height))  # sliced list columns have offsets not at 0
-    e = pl.col("y").grad.gradient(
+    e = grad(pl.col("y")).gradient(
         x="x" if with_x else None, edge_order=edge_order, ignore_nulls=ignore_nulls
     )
     out = df.select(e)["y"]
@@ -53,7 +53,7 @@ def test_array_rows_keep_their_width_and_float32() -> None:
         [[1.0, 2.0, 4.0, 7.0], None, [3.0, 5.0, 9.0, 11.0]], dtype=pl.Array(pl.Float32, 4)
     )
     df = pl.DataFrame({"y": y})
-    out = df.select(pl.col("y").grad.gradient(spacing=2.0, edge_order=2))["y"]
+    out = df.select(grad(pl.col("y")).gradient(spacing=2.0, edge_order=2))["y"]
     assert out.dtype == pl.Array(pl.Float32, 4)
     got = out.to_list()
     assert got[1] is None
@@ -68,7 +68,7 @@ def test_array_y_with_list_x_and_integer_rows() -> None:
             "x": [[0, 1, 3], [1, 2, 4]],
         }
     )
-    out = df.select(pl.col("y").grad.gradient(x="x"))["y"]
+    out = df.select(grad(pl.col("y")).gradient(x="x"))["y"]
     assert out.dtype == pl.Array(pl.Float64, 3)
     assert_close(out[0].to_list(), np.gradient([1, 4, 9], [0, 1, 3]).tolist())
     assert_close(out[1].to_list(), np.gradient([2, 3, 5], [1, 2, 4]).tolist())
@@ -78,26 +78,26 @@ def test_list_of_datetimes_as_x() -> None:
     base = dt.datetime(2026, 5, 1)
     ts = [[base + dt.timedelta(minutes=m) for m in (0, 1, 3)], [base, base + dt.timedelta(hours=1)]]
     df = pl.DataFrame({"y": [[0.0, 1.0, 5.0], [0.0, 6.0]], "t": ts})
-    got = df.select(pl.col("y").grad.gradient(x="t", per="1m"))["y"].to_list()
+    got = df.select(grad(pl.col("y")).gradient(x="t", per="1m"))["y"].to_list()
     assert_close(got[0], np.gradient([0.0, 1.0, 5.0], [0, 1, 3]).tolist())
     assert_close(got[1], [0.1, 0.1])
 
 
 def test_short_and_empty_rows() -> None:
     df = pl.DataFrame({"y": [[], [1.0], [1.0, 2.0], [1.0, 2.0, 4.0]]})
-    got = df.select(pl.col("y").grad.gradient(edge_order=2))["y"].to_list()
+    got = df.select(grad(pl.col("y")).gradient(edge_order=2))["y"].to_list()
     assert got == [[], [None], [None, None], np.gradient([1.0, 2.0, 4.0], edge_order=2).tolist()]
 
 
 def test_nested_errors() -> None:
     df = pl.DataFrame({"y": [[1.0, 2.0, 3.0]], "x": [[0.0, 1.0]], "flat": [1.0]})
     with pytest.raises(pl.exceptions.PolarsError, match=r"row 0 of x column 'x' has 2 values"):
-        df.select(pl.col("y").grad.gradient(x="x"))
+        df.select(grad(pl.col("y")).gradient(x="x"))
     with pytest.raises(pl.exceptions.PolarsError, match=r"so x must be a List or Array"):
-        df.select(pl.col("y").grad.gradient(x="flat"))
+        df.select(grad(pl.col("y")).gradient(x="flat"))
     strings = pl.DataFrame({"y": [["a", "b"]]})
     with pytest.raises(pl.exceptions.PolarsError, match=r"y column 'y' has dtype List\(String\)"):
-        strings.select(pl.col("y").grad.gradient())
+        strings.select(grad(pl.col("y")).gradient())
 
 
 # --- across columns ----------------------------------------------------------------------
@@ -105,7 +105,7 @@ def test_nested_errors() -> None:
 
 def test_readme_frame_both_ways() -> None:
     df = pl.DataFrame({"a": [10, 40], "b": [20, 50], "c": [30, 60]})
-    axis0 = df.select(pl.all().grad.gradient())
+    axis0 = df.select(grad(pl.all()).gradient())
     axis1 = df.select(pg.gradient_horizontal(pl.all())).unnest("a")
     assert axis0.to_numpy().tolist() == np.gradient(df.to_numpy(), axis=0).tolist()
     assert axis1.to_numpy().tolist() == np.gradient(df.to_numpy(), axis=1).tolist()
@@ -164,7 +164,7 @@ def test_group_by_dynamic_and_rolling_give_each_windows_gradient() -> None:
     t = pl.datetime_range(dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 1, 0, 9), "1m", eager=True)
     y = [float(i * i) for i in range(10)]
     df = pl.DataFrame({"t": t, "y": y})
-    e = pl.col("y").grad.gradient(x="t", per="1m", edge_order=2)
+    e = grad(pl.col("y")).gradient(x="t", per="1m", edge_order=2)
     out = df.group_by_dynamic("t", every="5m").agg(e)
     assert out.height == 2
     assert_close(out["y"][0].to_list(), np.gradient(y[:5], edge_order=2).tolist())

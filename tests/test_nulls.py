@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, ref_gradient, ref_gradient_skipping_nulls
+from reference import assert_close, grad, ref_gradient, ref_gradient_skipping_nulls
 
 import polars_gradient  # noqa: F401
 
@@ -51,10 +51,10 @@ def frame(y: list, x: list | None) -> pl.DataFrame:
 
 def expr(x: list | None, spacing: float, edge_order: int, ignore_nulls: bool) -> pl.Expr:
     if x is None:
-        return pl.col("y").grad.gradient(
+        return grad(pl.col("y")).gradient(
             spacing=spacing, edge_order=edge_order, ignore_nulls=ignore_nulls
         )
-    return pl.col("y").grad.gradient(x="x", edge_order=edge_order, ignore_nulls=ignore_nulls)
+    return grad(pl.col("y")).gradient(x="x", edge_order=edge_order, ignore_nulls=ignore_nulls)
 
 
 @settings(max_examples=300, deadline=None)
@@ -78,7 +78,7 @@ def test_both_policies_inside_groups(cases: list, ignore_nulls: bool, edge_order
     order = np.random.default_rng(len(rows)).permutation(len(rows))
     rows = [rows[i] for i in order]
     df = pl.DataFrame(rows, schema={"g": pl.Int64, "y": pl.Float64, "x": pl.Float64}, orient="row")
-    e = pl.col("y").grad.gradient(x="x", edge_order=edge_order, ignore_nulls=ignore_nulls)
+    e = grad(pl.col("y")).gradient(x="x", edge_order=edge_order, ignore_nulls=ignore_nulls)
     ref = ref_gradient_skipping_nulls if ignore_nulls else ref_gradient
     want: list = [None] * df.height
     keys = df["g"].to_list()
@@ -91,7 +91,7 @@ def test_both_policies_inside_groups(cases: list, ignore_nulls: bool, edge_order
     over = df.select(e.over("g"))["y"].to_list()
     polars_over = df.select(e.alias("y").over("g"))["y"].to_list()
     partitioned = df.select(
-        pl.col("y").grad.gradient(
+        grad(pl.col("y")).gradient(
             x="x", edge_order=edge_order, ignore_nulls=ignore_nulls, partition_by="g"
         )
     )["y"].to_list()
@@ -104,12 +104,12 @@ def test_both_policies_inside_groups(cases: list, ignore_nulls: bool, edge_order
 
 def test_a_gap_is_a_longer_step() -> None:
     df = pl.DataFrame({"y": [0.0, 1.0, None, 9.0, 16.0]})  # y = row^2 where present
-    got = df.select(pl.col("y").grad.gradient(ignore_nulls=True, edge_order=2))["y"].to_list()
+    got = df.select(grad(pl.col("y")).gradient(ignore_nulls=True, edge_order=2))["y"].to_list()
     assert_close(got, [0.0, 2.0, None, 6.0, 8.0])
-    assert df.select(pl.col("y").grad.gradient())["y"].to_list() == [1.0, None, None, None, 7.0]
+    assert df.select(grad(pl.col("y")).gradient())["y"].to_list() == [1.0, None, None, None, 7.0]
 
 
 @pytest.mark.parametrize("ignore_nulls", [1, "yes", None])
 def test_ignore_nulls_must_be_a_bool(ignore_nulls: object) -> None:
     with pytest.raises(TypeError, match="ignore_nulls must be True or False"):
-        pl.col("y").grad.gradient(ignore_nulls=ignore_nulls)  # type: ignore[arg-type]
+        grad(pl.col("y")).gradient(ignore_nulls=ignore_nulls)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, collect, ref_per_group
+from reference import assert_close, collect, grad, ref_per_group
 
 import polars_gradient as pg
 
@@ -43,11 +43,11 @@ def test_partition_by_equals_over_and_numpy(
     df: pl.DataFrame, edge_order: int, with_x: bool, keys: list[str]
 ) -> None:
     x = "x" if with_x else None
-    ours = df.select(pl.col("y").grad.gradient(x=x, edge_order=edge_order, partition_by=keys))
-    routed = df.select(pl.col("y").grad.gradient(x=x, edge_order=edge_order).over(keys))
+    ours = df.select(grad(pl.col("y")).gradient(x=x, edge_order=edge_order, partition_by=keys))
+    routed = df.select(grad(pl.col("y")).gradient(x=x, edge_order=edge_order).over(keys))
     # .alias() gives a plain expression: this .over() is Polars' own per-group loop.
     polars_over = df.select(
-        pl.col("y").grad.gradient(x=x, edge_order=edge_order).alias("y").over(keys)
+        grad(pl.col("y")).gradient(x=x, edge_order=edge_order).alias("y").over(keys)
     )
     assert ours.equals(polars_over)
     assert routed.equals(polars_over)
@@ -73,9 +73,9 @@ def test_partition_by_lazy_streaming_many_chunks(engine: str, grouped: bool) -> 
         )
     df = pl.concat(parts, rechunk=False)
     assert df.n_chunks() == 6
-    expr = pl.col("y").grad.gradient(x="x", edge_order=2)
+    expr = grad(pl.col("y")).gradient(x="x", edge_order=2)
     query = df.lazy().select(
-        pb=pl.col("y").grad.gradient(x="x", edge_order=2, partition_by="id"),
+        pb=grad(pl.col("y")).gradient(x="x", edge_order=2, partition_by="id"),
         over=expr.alias("y").over("id"),  # Polars' own per-group loop
     )
     out = collect(query, engine)
@@ -87,13 +87,13 @@ def test_partition_by_expression_keys_and_function_form() -> None:
     df = pl.DataFrame({"t": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "y": [0.0, 1.0, 4.0, 9.0, 1.0, 3.0]})
     got = df.select(pg.gradient("y", x="t", partition_by=pl.col("t") >= 4))["y"].to_list()
     assert got == [1.0, 2.0, 4.0, 5.0, 2.0, 2.0]
-    got2 = df.select(pl.col("y").grad.gradient(x="t").over(pl.col("t") >= 4))["y"].to_list()
+    got2 = df.select(grad(pl.col("y")).gradient(x="t").over(pl.col("t") >= 4))["y"].to_list()
     assert got2 == got
 
 
 def test_partition_by_null_keys_are_a_group() -> None:
     df = pl.DataFrame({"k": [None, 1, None, 1, None], "y": [0.0, 10.0, 2.0, 20.0, 6.0]})
-    got = df.select(pl.col("y").grad.gradient(partition_by="k"))["y"].to_list()
+    got = df.select(grad(pl.col("y")).gradient(partition_by="k"))["y"].to_list()
     assert got == [2.0, 10.0, 3.0, 10.0, 4.0]
 
 
@@ -101,19 +101,19 @@ def test_one_row_groups_and_categorical_keys() -> None:
     df = pl.DataFrame(
         {"k": pl.Series(["a", "b", "c", "c"], dtype=pl.Categorical), "y": [1.0, 2.0, 3.0, 5.0]}
     )
-    got = df.select(pl.col("y").grad.gradient(partition_by="k"))["y"].to_list()
+    got = df.select(grad(pl.col("y")).gradient(partition_by="k"))["y"].to_list()
     assert got == [None, None, 2.0, 2.0]
 
 
 def test_partition_by_inside_group_by_agg() -> None:
     df = pl.DataFrame({"g": [1, 1, 1, 1], "k": [0, 1, 0, 1], "y": [0.0, 1.0, 2.0, 5.0]})
-    out = df.group_by("g").agg(pl.col("y").grad.gradient(partition_by="k"))
+    out = df.group_by("g").agg(grad(pl.col("y")).gradient(partition_by="k"))
     assert out["y"].to_list() == [[2.0, 4.0, 2.0, 4.0]]
 
 
 def test_over_with_order_by_is_polars_own() -> None:
     df = pl.DataFrame({"k": [1, 1, 1], "t": [2, 0, 1], "y": [4.0, 0.0, 1.0]})
-    got = df.select(pl.col("y").grad.gradient().over("k", order_by="t"))["y"].to_list()
+    got = df.select(grad(pl.col("y")).gradient().over("k", order_by="t"))["y"].to_list()
     # In t order the values are [0, 1, 4] -> [1, 2, 3], mapped back to the rows.
     assert got == [3.0, 1.0, 2.0]
 
@@ -126,7 +126,7 @@ def test_large_ungrouped_is_split_across_threads_correctly() -> None:
         x = np.cumsum(rng.uniform(0.1, 1.0, n))
         df = pl.DataFrame({"y": y, "x": x})
         for edge_order in (1, 2):
-            got = df.select(pl.col("y").grad.gradient(x="x", edge_order=edge_order))["y"]
+            got = df.select(grad(pl.col("y")).gradient(x="x", edge_order=edge_order))["y"]
             np.testing.assert_allclose(
                 got.to_numpy(), np.gradient(y, x, edge_order=edge_order), rtol=1e-9, atol=1e-9
             )
@@ -135,10 +135,10 @@ def test_large_ungrouped_is_split_across_threads_correctly() -> None:
 @pytest.mark.parametrize("bad", [[], 3, [1.5]])
 def test_bad_partition_by(bad: object) -> None:
     with pytest.raises((TypeError, ValueError), match="partition_by"):
-        pl.col("y").grad.gradient(partition_by=bad)  # type: ignore[arg-type]
+        grad(pl.col("y")).gradient(partition_by=bad)  # type: ignore[arg-type]
 
 
 def test_partition_by_of_a_different_length() -> None:
     df = pl.DataFrame({"y": [1.0, 2.0, 3.0], "k": [1, 1, 2]})
     with pytest.raises(pl.exceptions.PolarsError, match="partition_by column 'k' has length 2"):
-        df.select(pl.col("y").grad.gradient(partition_by=pl.col("k").head(2)))
+        df.select(grad(pl.col("y")).gradient(partition_by=pl.col("k").head(2)))
