@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Optional
+from typing import Any, Literal, Optional, cast
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from polars_gradient import GradientNamespace
 
 Values = Sequence[Optional[float]]
+
+
+def np_gradient(f: Any, *varargs: Any, edge_order: int = 1) -> npt.NDArray[np.float64]:
+    """``numpy.gradient`` of a 1-d array, as a float64 array (typed for mypy)."""
+    assert edge_order in (1, 2)
+    out = np.gradient(f, *varargs, edge_order=cast(Literal[1, 2], edge_order))
+    return np.asarray(out, dtype=np.float64)
 
 
 def stencil(i: int, n: int, edge_order: int) -> range:
@@ -36,11 +44,11 @@ def ref_gradient(
     yf = np.array([0.0 if v is None else v for v in y], dtype=np.float64)
     with np.errstate(all="ignore"):
         if x is None:
-            g = np.gradient(yf, spacing, edge_order=edge_order)
+            g = np_gradient(yf, spacing, edge_order=edge_order)
         else:
             # Null coordinates become NaN; every output that reads one is masked.
             xf = np.array([np.nan if v is None else v for v in x], dtype=np.float64)
-            g = np.gradient(yf, xf, edge_order=edge_order)
+            g = np_gradient(yf, xf, edge_order=edge_order)
     return [
         float(g[i]) if all(valid[j] for j in stencil(i, n, edge_order)) else None for i in range(n)
     ]
@@ -79,7 +87,7 @@ def ref_gradient_skipping_nulls(
     else:
         xf = np.array([x[i] for i in keep], dtype=np.float64)
     with np.errstate(all="ignore"):
-        g = np.gradient(yf, xf, edge_order=edge_order)
+        g = np_gradient(yf, xf, edge_order=edge_order)
     for i, v in zip(keep, g):
         out[i] = float(v)
     return out
@@ -102,10 +110,13 @@ def ref_per_group(
 def collect(lf: pl.LazyFrame, engine: str) -> pl.DataFrame:
     """``lf.collect(engine=...)`` with today's engine names ("in-memory", "streaming"), on
     the Polars versions that name them otherwise too (1.x: ``streaming=True``)."""
+    collect: Any = lf.collect  # its keywords differ between Polars versions
     try:
-        return lf.collect(engine=engine)  # type: ignore[arg-type]
+        out = collect(engine=engine)
     except (ValueError, TypeError):
-        return lf.collect(streaming=engine == "streaming")
+        out = collect(streaming=engine == "streaming")
+    assert isinstance(out, pl.DataFrame)
+    return out
 
 
 def grad(expr: pl.Expr) -> GradientNamespace:

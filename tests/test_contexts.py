@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, collect, grad, ref_per_group
+from reference import assert_close, collect, grad, np_gradient, ref_per_group
 
 import polars_gradient  # noqa: F401
 
@@ -70,7 +70,7 @@ def multi_chunk_frame(n_chunks: int = 7, rows: int = 50) -> pl.DataFrame:
 @pytest.mark.parametrize("edge_order", [1, 2])
 def test_lazy_and_streaming_with_many_chunks(engine: str, edge_order: int) -> None:
     df = multi_chunk_frame()
-    want = np.gradient(df["y"].to_numpy(), df["x"].to_numpy(), edge_order=edge_order)
+    want = np_gradient(df["y"].to_numpy(), df["x"].to_numpy(), edge_order=edge_order)
     out = collect(
         df.lazy().with_columns(g=grad(pl.col("y")).gradient(x="x", edge_order=edge_order)), engine
     )
@@ -85,7 +85,7 @@ def test_lazy_and_streaming_with_many_chunks(engine: str, edge_order: int) -> No
 
 def test_plain_collect_of_a_scan_in_chunks(tmp_path: object) -> None:
     df = multi_chunk_frame(n_chunks=5, rows=20_000)
-    want = np.gradient(df["y"].to_numpy(), df["x"].to_numpy())
+    want = np_gradient(df["y"].to_numpy(), df["x"].to_numpy())
     got = df.lazy().select(grad(pl.col("y")).gradient(x="x")).collect()["y"].to_numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
@@ -99,10 +99,10 @@ def test_several_gradients_in_one_select() -> None:
         dt=grad(pl.col("t")).gradient(spacing=0.5),
     )
     assert out.columns == ["a", "b", "a_t", "dt"]
-    assert out["a"].to_list() == np.gradient([1.0, 4.0, 9.0, 16.0]).tolist()
-    assert_close(out["b"].to_list(), np.gradient([0, 1, 0, 1], [0, 1, 2, 4], edge_order=2).tolist())
-    assert_close(out["a_t"].to_list(), np.gradient([1.0, 4.0, 9.0, 16.0], [0, 1, 2, 4]).tolist())
-    assert out["dt"].to_list() == np.gradient([0.0, 1.0, 2.0, 4.0], 0.5).tolist()
+    assert out["a"].to_list() == np_gradient([1.0, 4.0, 9.0, 16.0]).tolist()
+    assert_close(out["b"].to_list(), np_gradient([0, 1, 0, 1], [0, 1, 2, 4], edge_order=2).tolist())
+    assert_close(out["a_t"].to_list(), np_gradient([1.0, 4.0, 9.0, 16.0], [0, 1, 2, 4]).tolist())
+    assert out["dt"].to_list() == np_gradient([0.0, 1.0, 2.0, 4.0], 0.5).tolist()
 
 
 def test_with_columns_and_filter_before() -> None:
@@ -120,8 +120,8 @@ def test_over_with_interleaved_string_keys_and_sizes_0_to_3() -> None:
     )
     got = df.select(grad(pl.col("y")).gradient(edge_order=2).over("id"))["y"].to_list()
     # a: 2 points (too few for edge_order=2), b: 1 point, c: [0, 1, 4], d: [1, 2, 4, 8]
-    c = np.gradient([0.0, 1.0, 4.0], edge_order=2).tolist()
-    d = np.gradient([1.0, 2.0, 4.0, 8.0], edge_order=2).tolist()
+    c = np_gradient([0.0, 1.0, 4.0], edge_order=2).tolist()
+    d = np_gradient([1.0, 2.0, 4.0, 8.0], edge_order=2).tolist()
     assert got == [None, None, c[0], None, c[1], c[2], *d]
 
 

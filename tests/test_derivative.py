@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import findiff
 import hypothesis.strategies as st
 import numpy as np
@@ -45,7 +48,7 @@ def spec_window(i: int, n: int, order: int, accuracy: int, uniform: bool) -> ran
     return range(0, p) if i < half else range(n - p, n)
 
 
-def reference(y: np.ndarray, x: np.ndarray, order: int, accuracy: int, uniform: bool) -> list:
+def reference(y: np.ndarray, x: np.ndarray, order: int, accuracy: int, uniform: bool) -> list[Any]:
     n = len(y)
     if n < order + accuracy:
         return [None] * n
@@ -117,7 +120,9 @@ def test_polynomials_are_differentiated_exactly(order: int, accuracy: int, unifo
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * np.abs(want).max())
 
 
-def fitted_order(order: int, accuracy: int, f, df, uniform: bool) -> float:
+def fitted_order(
+    order: int, accuracy: int, f: Callable[[Any], Any], df: Callable[[Any], Any], uniform: bool
+) -> float:
     """Slope of log(max error) against log(h) over a sequence of grid sizes."""
     errors, steps = [], []
     for n in (40, 56, 80, 112, 160):
@@ -145,10 +150,11 @@ def test_measured_convergence_order_matches_accuracy(
     order: int, accuracy: int, uniform: bool, fname: str
 ) -> None:
     f = np.sin if fname == "sin" else np.exp
-    derivs = {
+    table: dict[str, list[Callable[[Any], Any]]] = {
         "sin": [np.sin, np.cos, lambda v: -np.sin(v), lambda v: -np.cos(v)],
         "exp": [np.exp] * 4,
-    }[fname]
+    }
+    derivs = table[fname]
     slope = fitted_order(order, accuracy, f, derivs[order], uniform)
     assert abs(slope - accuracy) < 0.3, slope
 
@@ -200,7 +206,7 @@ def test_derivative_in_groups_and_null_policies(
         if ignore_nulls:
             keep = [i for i, v in enumerate(valid) if v]
             sub = reference(np.array([ys[i] for i in keep]), xs[keep], order, accuracy, False)
-            want: list = [None] * len(ys)
+            want: list[Any] = [None] * len(ys)
             for i, v in zip(keep, sub):
                 want[i] = v
         else:
@@ -259,6 +265,6 @@ def test_short_series_and_list_rows() -> None:
         ({"x": "t", "spacing": 1.0}, ValueError, "either x or spacing"),
     ],
 )
-def test_bad_order_and_accuracy(kw: dict, exc: type, msg: str) -> None:
+def test_bad_order_and_accuracy(kw: dict[str, Any], exc: type, msg: str) -> None:
     with pytest.raises(exc, match=msg):
         grad(pl.col("y")).derivative(**kw)

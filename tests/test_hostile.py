@@ -43,8 +43,9 @@ def ints(name: str) -> Draw:
 
 def floats(name: str) -> Draw:
     def make(draw: st.DrawFn, n: int) -> pl.Series:
-        width = 32 if name == "Float32" else 64
-        any_float = st.floats(allow_nan=True, allow_infinity=True, width=width)
+        any_float = st.floats(
+            allow_nan=True, allow_infinity=True, width=32 if name == "Float32" else 64
+        )
         values = draw(st.lists(st.one_of(st.none(), any_float), min_size=n, max_size=n))
         if name == "Float16":  # hypothesis' half floats overflow Polars' own cast; use small ints
             return pl.Series(small(draw, n), dtype=pl.Float64).cast(pl.Float16)

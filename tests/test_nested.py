@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import hypothesis.strategies as st
 import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
-from reference import assert_close, grad, ref_gradient, ref_gradient_skipping_nulls
+from reference import assert_close, grad, np_gradient, ref_gradient, ref_gradient_skipping_nulls
 
 import polars_gradient as pg
 
@@ -28,7 +29,7 @@ row = st.one_of(
     st.integers(0, 3),
 )
 def test_list_rows_match_numpy_row_by_row(
-    rows: list, edge_order: int, with_x: bool, ignore_nulls: bool, offset: int
+    rows: list[Any], edge_order: int, with_x: bool, ignore_nulls: bool, offset: int
 ) -> None:
     xs = [None if r is None else [float(i * i + i) for i in range(len(r))] for r in rows]
     df = pl.DataFrame(
@@ -57,8 +58,8 @@ def test_array_rows_keep_their_width_and_float32() -> None:
     assert out.dtype == pl.Array(pl.Float32, 4)
     got = out.to_list()
     assert got[1] is None
-    np.testing.assert_allclose(got[0], np.gradient([1.0, 2.0, 4.0, 7.0], 2.0, edge_order=2))
-    np.testing.assert_allclose(got[2], np.gradient([3.0, 5.0, 9.0, 11.0], 2.0, edge_order=2))
+    np.testing.assert_allclose(got[0], np_gradient([1.0, 2.0, 4.0, 7.0], 2.0, edge_order=2))
+    np.testing.assert_allclose(got[2], np_gradient([3.0, 5.0, 9.0, 11.0], 2.0, edge_order=2))
 
 
 def test_array_y_with_list_x_and_integer_rows() -> None:
@@ -70,8 +71,8 @@ def test_array_y_with_list_x_and_integer_rows() -> None:
     )
     out = df.select(grad(pl.col("y")).gradient(x="x"))["y"]
     assert out.dtype == pl.Array(pl.Float64, 3)
-    assert_close(out[0].to_list(), np.gradient([1, 4, 9], [0, 1, 3]).tolist())
-    assert_close(out[1].to_list(), np.gradient([2, 3, 5], [1, 2, 4]).tolist())
+    assert_close(out[0].to_list(), np_gradient([1, 4, 9], [0, 1, 3]).tolist())
+    assert_close(out[1].to_list(), np_gradient([2, 3, 5], [1, 2, 4]).tolist())
 
 
 def test_list_of_datetimes_as_x() -> None:
@@ -79,14 +80,14 @@ def test_list_of_datetimes_as_x() -> None:
     ts = [[base + dt.timedelta(minutes=m) for m in (0, 1, 3)], [base, base + dt.timedelta(hours=1)]]
     df = pl.DataFrame({"y": [[0.0, 1.0, 5.0], [0.0, 6.0]], "t": ts})
     got = df.select(grad(pl.col("y")).gradient(x="t", per="1m"))["y"].to_list()
-    assert_close(got[0], np.gradient([0.0, 1.0, 5.0], [0, 1, 3]).tolist())
+    assert_close(got[0], np_gradient([0.0, 1.0, 5.0], [0, 1, 3]).tolist())
     assert_close(got[1], [0.1, 0.1])
 
 
 def test_short_and_empty_rows() -> None:
     df = pl.DataFrame({"y": [[], [1.0], [1.0, 2.0], [1.0, 2.0, 4.0]]})
     got = df.select(grad(pl.col("y")).gradient(edge_order=2))["y"].to_list()
-    assert got == [[], [None], [None, None], np.gradient([1.0, 2.0, 4.0], edge_order=2).tolist()]
+    assert got == [[], [None], [None, None], np_gradient([1.0, 2.0, 4.0], edge_order=2).tolist()]
 
 
 def test_nested_errors() -> None:
@@ -167,10 +168,10 @@ def test_group_by_dynamic_and_rolling_give_each_windows_gradient() -> None:
     e = grad(pl.col("y")).gradient(x="t", per="1m", edge_order=2)
     out = df.group_by_dynamic("t", every="5m").agg(e)
     assert out.height == 2
-    assert_close(out["y"][0].to_list(), np.gradient(y[:5], edge_order=2).tolist())
-    assert_close(out["y"][1].to_list(), np.gradient(y[5:], edge_order=2).tolist())
+    assert_close(out["y"][0].to_list(), np_gradient(y[:5], edge_order=2).tolist())
+    assert_close(out["y"][1].to_list(), np_gradient(y[5:], edge_order=2).tolist())
     out = df.rolling("t", period="3m").agg(e)
     assert out["y"][0].to_list() == [None]
     assert out["y"][1].to_list() == [None, None]  # two points: too few for edge_order=2
     for i in range(2, 10):
-        assert_close(out["y"][i].to_list(), np.gradient(y[i - 2 : i + 1], edge_order=2).tolist())
+        assert_close(out["y"][i].to_list(), np_gradient(y[i - 2 : i + 1], edge_order=2).tolist())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import hypothesis.strategies as st
 import numpy as np
 import polars as pl
@@ -13,7 +15,7 @@ import polars_gradient  # noqa: F401
 
 
 @st.composite
-def nully(draw: st.DrawFn) -> tuple[list, list | None, float, int]:
+def nully(draw: st.DrawFn) -> tuple[list[Any], list[Any] | None, float, int]:
     """Values and coordinates with nulls anywhere: leading, trailing, in runs, or all."""
     n = draw(st.integers(0, 25))
     pattern = draw(st.sampled_from(["random", "leading", "trailing", "runs", "all", "none"]))
@@ -34,7 +36,7 @@ def nully(draw: st.DrawFn) -> tuple[list, list | None, float, int]:
     edge_order = draw(st.sampled_from([1, 2]))
     if draw(st.booleans()):
         steps = draw(st.lists(st.floats(0.1, 10.0), min_size=n, max_size=n))
-        x: list | None = np.cumsum(steps).tolist()
+        x: list[Any] | None = np.cumsum(steps).tolist()
         holes = draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=2)) if n else []
         for h in holes:
             x[h] = None  # type: ignore[index]
@@ -42,14 +44,14 @@ def nully(draw: st.DrawFn) -> tuple[list, list | None, float, int]:
     return y, None, draw(st.sampled_from([1.0, 0.5, 3.0])), edge_order
 
 
-def frame(y: list, x: list | None) -> pl.DataFrame:
+def frame(y: list[Any], x: list[Any] | None) -> pl.DataFrame:
     return pl.DataFrame(
         {"y": y, "x": x if x is not None else [None] * len(y)},
         schema={"y": pl.Float64, "x": pl.Float64},
     )
 
 
-def expr(x: list | None, spacing: float, edge_order: int, ignore_nulls: bool) -> pl.Expr:
+def expr(x: list[Any] | None, spacing: float, edge_order: int, ignore_nulls: bool) -> pl.Expr:
     if x is None:
         return grad(pl.col("y")).gradient(
             spacing=spacing, edge_order=edge_order, ignore_nulls=ignore_nulls
@@ -59,7 +61,7 @@ def expr(x: list | None, spacing: float, edge_order: int, ignore_nulls: bool) ->
 
 @settings(max_examples=300, deadline=None)
 @given(nully(), st.booleans())
-def test_both_policies_match_numpy(case: tuple, ignore_nulls: bool) -> None:
+def test_both_policies_match_numpy(case: tuple[Any, ...], ignore_nulls: bool) -> None:
     y, x, spacing, edge_order = case
     got = frame(y, x).select(expr(x, spacing, edge_order, ignore_nulls))["y"].to_list()
     ref = ref_gradient_skipping_nulls if ignore_nulls else ref_gradient
@@ -68,7 +70,7 @@ def test_both_policies_match_numpy(case: tuple, ignore_nulls: bool) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(nully(), min_size=1, max_size=4), st.booleans(), st.sampled_from([1, 2]))
-def test_both_policies_inside_groups(cases: list, ignore_nulls: bool, edge_order: int) -> None:
+def test_both_policies_inside_groups(cases: list[Any], ignore_nulls: bool, edge_order: int) -> None:
     """Each case is a group; rows interleaved; over, partition_by and group_by all agree."""
     with_x = cases[0][1] is not None
     rows = []
@@ -80,7 +82,7 @@ def test_both_policies_inside_groups(cases: list, ignore_nulls: bool, edge_order
     df = pl.DataFrame(rows, schema={"g": pl.Int64, "y": pl.Float64, "x": pl.Float64}, orient="row")
     e = grad(pl.col("y")).gradient(x="x", edge_order=edge_order, ignore_nulls=ignore_nulls)
     ref = ref_gradient_skipping_nulls if ignore_nulls else ref_gradient
-    want: list = [None] * df.height
+    want: list[Any] = [None] * df.height
     keys = df["g"].to_list()
     for g in set(keys):
         idx = [i for i, k in enumerate(keys) if k == g]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import hypothesis.strategies as st
 import numpy as np
@@ -10,7 +11,7 @@ import polars as pl
 import pytest
 import xarray as xr
 from hypothesis import given, settings
-from reference import assert_close, grad
+from reference import assert_close, grad, np_gradient
 
 import polars_gradient  # noqa: F401
 
@@ -18,10 +19,12 @@ UNIT_NS = {"ns": 1, "us": 1_000, "ms": 1_000_000}
 PER_NS = {"1ns": 1, "250ms": 250_000_000, "1s": 10**9, "15m": 900 * 10**9, "1h": 3600 * 10**9}
 
 
-def numpy_on_offsets(y: list[float], ticks: list[int], tick_ns: int, per_ns: int, edge: int):
+def numpy_on_offsets(
+    y: list[float], ticks: list[int], tick_ns: int, per_ns: int, edge: int
+) -> list[float]:
     """numpy.gradient over exact integer offsets from the first tick, in units of per."""
     offsets = np.array([(t - ticks[0]) * tick_ns for t in ticks], dtype=np.float64) / per_ns
-    return np.gradient(np.array(y), offsets, edge_order=edge).tolist()
+    return list(np_gradient(np.array(y), offsets, edge_order=edge).tolist())
 
 
 @settings(max_examples=100, deadline=None)
@@ -50,7 +53,7 @@ def test_datetime_matches_numpy_on_integer_steps(
 
 @pytest.mark.parametrize(("per", "xr_unit"), [("1s", "s"), ("1h", "h"), ("1ms", "ms"), ("1d", "D")])
 @pytest.mark.parametrize("unit", ["ns", "us", "ms"])
-def test_datetime_matches_xarray(per: str, xr_unit: str, unit: str) -> None:
+def test_datetime_matches_xarray(per: str, xr_unit: Any, unit: str) -> None:
     rng = np.random.default_rng(11)
     n = 50
     steps_ms = rng.integers(1, 3_600_000, n - 1)
@@ -112,12 +115,12 @@ def test_date_and_duration_coordinates() -> None:
     y = [0.0, 2.0, 3.0, 11.0, 12.0]
     df = pl.DataFrame({"d": dates, "y": y, "dur": (pl.Series(days) * 1000).cast(pl.Duration("ms"))})
     got = df.select(grad(pl.col("y")).gradient(x="d", per="1d", edge_order=2))["y"].to_list()
-    assert_close(got, np.gradient(y, days, edge_order=2).tolist())
+    assert_close(got, np_gradient(y, days, edge_order=2).tolist())
     got = df.select(grad(pl.col("y")).gradient(x="d"))["y"].to_list()  # per second
-    assert_close(got, (np.gradient(y, days) / 86_400).tolist())
+    assert_close(got, (np_gradient(y, days) / 86_400).tolist())
     # Duration: days*1000 milliseconds, per second.
     got = df.select(grad(pl.col("y")).gradient(x="dur", per="1s"))["y"].to_list()
-    assert_close(got, np.gradient(y, np.array(days, dtype=float)).tolist())
+    assert_close(got, np_gradient(y, np.array(days, dtype=float)).tolist())
 
 
 def test_temporal_x_inside_groups() -> None:
@@ -127,8 +130,8 @@ def test_temporal_x_inside_groups() -> None:
     got = df.select(grad(pl.col("y")).gradient(x="t", per="1m").over("k"))["y"].to_list()
     own = df.select(grad(pl.col("y")).gradient(x="t", per="1m").alias("y").over("k"))["y"]
     assert got == own.to_list()
-    one = np.gradient([0.0, 1.0, 3.0], [0, 1, 2])  # k=1, minutes
-    two = np.gradient([5.0, 9.0, 7.0], [0, 3, 2])  # k=2, minutes (not sorted)
+    one = np_gradient([0.0, 1.0, 3.0], [0, 1, 2])  # k=1, minutes
+    two = np_gradient([5.0, 9.0, 7.0], [0, 3, 2])  # k=2, minutes (not sorted)
     assert_close(got, [one[0], two[0], one[1], one[2], two[1], two[2]])
     lists = df.group_by("k", maintain_order=True).agg(grad(pl.col("y")).gradient(x="t", per="1m"))
     assert_close(lists["y"][0].to_list(), [1.0, 1.5, 2.0])

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import polars as pl
 
-import polars_gradient  # noqa: F401
+import polars_gradient as pg
 
 
 def status(key: str) -> int:
@@ -44,7 +44,7 @@ def main() -> None:
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset the peak (VmHWM) to the current resident size
     at_call = status("VmRSS:")
-    out = df.select(pl.col("y").grad.gradient(x="x" if with_x else None))
+    out = df.select(pg.gradient("y", "x" if with_x else None))
     peak = status("VmHWM:")
     assert out.height == n and out["y"][1] == (2.0 if with_x else 1.0)
     print(
