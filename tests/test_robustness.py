@@ -127,7 +127,7 @@ def test_sliced_and_multi_chunk_inputs() -> None:
 
 
 def test_outputs_do_not_share_the_inputs_buffers() -> None:
-    # Polars 1.20 frees a plugin's input buffers after the call. An output that pointed
+    # Polars 1.x before 1.40 frees a plugin's input buffers after the call. An output that pointed
     # into them (derivative_of's Float64 conversion once did) read freed memory: wrong,
     # changing numbers in that query and in later ones.
     x = pl.col("x")
