@@ -752,9 +752,9 @@ fn as_float(inputs: &[Series], kwargs: AsFloatKwargs) -> PolarsResult<Series> {
 }
 
 /// A copy of `ca` in buffers of its own. A plugin must not hand back buffers it
-/// was given: older Polars (seen with 1.20) frees an input's buffers after the
-/// call even when the output still points into them, and later queries read
-/// freed memory.
+/// was given: Polars 1.x before 1.40 frees an input's buffers after the call
+/// even when the output still points into them, and the query then reads freed
+/// memory.
 fn fresh(ca: &Float64Chunked) -> Float64Chunked {
     ca.iter()
         .collect::<Float64Chunked>()
