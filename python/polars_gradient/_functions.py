@@ -113,17 +113,26 @@ def derivative_of(
         raise ValueError(f"derivative_of: order must be an integer >= 1, got {order!r}")
     if not isinstance(error, bool):
         raise TypeError(f"derivative_of: error must be True or False, got {error!r}")
-    h = _check_step(step)
     at_expr = _to_expr(at, "derivative_of: at")
-    name = _name(at_expr, "derivative")
     x = _as_float(at_expr, "derivative_of: at")
-    # The first step, per row; null where `at` is null (so is the result).
+    return _richardson(f, x, _name(at_expr, "derivative"), int(order), _check_step(step), error)
+
+
+def _richardson(
+    f: Callable[[pl.Expr], pl.Expr],
+    x: pl.Expr,
+    name: str,
+    order: int,
+    h: float | None,
+    error: bool,
+) -> pl.Expr:
+    """The derivative of ``f`` at the Float64 ``x`` (checked arguments), named ``name``."""
+    # The first step, per row; null where `x` is null (so is the result).
     h0 = pl.when(x.is_not_null()).then(
         pl.lit(h, dtype=pl.Float64)
         if h is not None
         else 2.0 * pl.max_horizontal((math.e + x.abs()).log(), pl.lit(1.0))
     )
-    order = int(order)
     reach = (order + 1) // 2
     offsets = [o for o in range(-reach, reach + 1) if o != 0]
     points = [_apply(f, x)] if order % 2 == 0 else []
@@ -176,6 +185,7 @@ def gradient_of(
     """
     if not callable(f):
         raise TypeError(f"gradient_of: f must be callable, got {f!r}")
+    h = _check_step(step)
     if not at:
         raise ValueError("gradient_of: give at least one expression to differentiate at")
     exprs = [_as_float(_to_expr(a, "gradient_of: at"), "gradient_of: at") for a in at]
@@ -188,5 +198,7 @@ def gradient_of(
         def partial(t: pl.Expr, i: int = i) -> pl.Expr:
             return _apply(f, *(t if j == i else e for j, e in enumerate(exprs)))
 
-        fields.append(derivative_of(partial, expr.alias(name), step=step).alias(name))
+        # Each argument is converted to Float64 once, here: the derivative in it and the
+        # other partials (where it is held) share that expression.
+        fields.append(_richardson(partial, expr, name, 1, h, False))
     return pl.struct(fields)

@@ -282,21 +282,7 @@ def gradient(
     └─────┴─────┴──────┘
     """
     edge = _check_edge_order(edge_order, "gradient")
-
-    def rebuild(keys: list[pl.Expr]) -> pl.Expr:
-        return gradient(
-            y,
-            x,
-            spacing=spacing,
-            edge_order=edge,
-            per=per,
-            ignore_nulls=ignore_nulls,
-            partition_by=keys,
-        )
-
-    return _plugin(
-        "gradient", y, x, spacing, per, ignore_nulls, partition_by, {"edge_order": edge}, rebuild
-    )
+    return _plugin("gradient", y, x, spacing, per, ignore_nulls, partition_by, {"edge_order": edge})
 
 
 def _check_order_accuracy(order: object, accuracy: object) -> tuple[int, int]:
@@ -377,21 +363,8 @@ def derivative(
     [6.0, 6.0, 6.0, 6.0, 6.0, 6.0, 6.0, 6.0]
     """
     order, accuracy = _check_order_accuracy(order, accuracy)
-
-    def rebuild(keys: list[pl.Expr]) -> pl.Expr:
-        return derivative(
-            y,
-            x,
-            order=order,
-            accuracy=accuracy,
-            spacing=spacing,
-            per=per,
-            ignore_nulls=ignore_nulls,
-            partition_by=keys,
-        )
-
     method = {"order": order, "accuracy": accuracy}
-    return _plugin("derivative", y, x, spacing, per, ignore_nulls, partition_by, method, rebuild)
+    return _plugin("derivative", y, x, spacing, per, ignore_nulls, partition_by, method)
 
 
 def _plugin(
@@ -403,7 +376,6 @@ def _plugin(
     ignore_nulls: bool,
     partition_by: IntoKeys | None,
     method: dict[str, int],
-    rebuild: Callable[[list[pl.Expr]], pl.Expr],
 ) -> pl.Expr:
     """The plugin call shared by ``gradient`` and ``derivative``: checks and kwargs."""
     if not isinstance(ignore_nulls, bool):
@@ -437,7 +409,10 @@ def _plugin(
     )
     if keys:
         return expr
-    return GradientExpr._wrap(expr, rebuild)
+    # `.over(keys)` on the result is this same call with partition_by=keys.
+    return GradientExpr._wrap(
+        expr, lambda keys: _plugin(name, y, x, spacing, per, ignore_nulls, keys, method)
+    )
 
 
 class GradientExpr(pl.Expr):
