@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 import polars as pl
 
-from polars_gradient._gradient import IntoExpr, _register, _to_expr
+from polars_gradient._gradient import IntoExpr, _check_order, _register, _to_expr
+from polars_gradient._internal import richardson_offsets
+from polars_gradient._rowwise import is_row_wise
 
 #: Steps per estimate, and the ratio between consecutive steps (numdifftools' defaults).
 NUM_STEPS = 15
@@ -36,6 +38,29 @@ def _check_step(step: object) -> float | None:
 def _as_float(expr: pl.Expr, what: str) -> pl.Expr:
     """``expr`` as Float64; a non-number column is an error naming it and its dtype."""
     return _register("as_float", [expr], {"what": what}, is_elementwise=True)
+
+
+def _check_row_wise(f: Callable[..., pl.Expr], n: int, name: str) -> None:
+    """Refuse an ``f`` whose value at a row depends on other rows.
+
+    ``f`` is applied once to placeholder columns and the result read by
+    ``is_row_wise``: every part that depends on an argument must act row by row
+    (parts that do not, such as ``pl.col("a").mean()``, are constants here). An
+    ``f`` that Polars cannot serialize (a Python function inside) cannot be
+    inspected and is accepted.
+    """
+    names = [f"__polars_gradient_{name}_arg{i}" for i in range(n)]
+    out = _apply(f, *(pl.col(v) for v in names))
+    if is_row_wise(out, through=names) is False:
+        shown = str(out)
+        for i, v in enumerate(names):
+            shown = shown.replace(v, "x" if n == 1 else f"x{i}")
+        raise ValueError(
+            f"{name}: f must act row by row, but f gives {shown}, whose value at a row "
+            "depends on other rows (an aggregation such as sum() or max(), a window "
+            "function such as cum_sum() or shift(), a sort, ...): each row's step would "
+            "leak into the others. Compute such parts outside f, on the original column"
+        )
 
 
 def _apply(f: Callable[..., pl.Expr], *args: pl.Expr) -> pl.Expr:
@@ -109,13 +134,13 @@ def derivative_of(
     """
     if not callable(f):
         raise TypeError(f"derivative_of: f must be callable, got {f!r}")
-    if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
-        raise ValueError(f"derivative_of: order must be an integer >= 1, got {order!r}")
+    checked = _check_order(order, "derivative_of")
     if not isinstance(error, bool):
         raise TypeError(f"derivative_of: error must be True or False, got {error!r}")
+    _check_row_wise(f, 1, "derivative_of")
     at_expr = _to_expr(at, "derivative_of: at")
     x = _as_float(at_expr, "derivative_of: at")
-    return _richardson(f, x, _name(at_expr, "derivative"), int(order), _check_step(step), error)
+    return _richardson(f, x, _name(at_expr, "derivative"), checked, _check_step(step), error)
 
 
 def _richardson(
@@ -133,12 +158,13 @@ def _richardson(
         if h is not None
         else 2.0 * pl.max_horizontal((math.e + x.abs()).log(), pl.lit(1.0))
     )
-    reach = (order + 1) // 2
-    offsets = [o for o in range(-reach, reach + 1) if o != 0]
-    points = [_apply(f, x)] if order % 2 == 0 else []
+    # The offsets come from the plugin's rule, the one place that decides them:
+    # f(x) once when the centre is sampled, then each other offset per step.
+    offsets = richardson_offsets(order)
+    points = [_apply(f, x)] if 0 in offsets else []
     for k in range(NUM_STEPS):
         hk = h0 / STEP_RATIO**k
-        points += [_apply(f, x + o * hk) for o in offsets]
+        points += [_apply(f, x + o * hk) for o in offsets if o != 0]
     return _register(
         "richardson",
         [h0.alias(name), *points],
@@ -188,6 +214,7 @@ def gradient_of(
     h = _check_step(step)
     if not at:
         raise ValueError("gradient_of: give at least one expression to differentiate at")
+    _check_row_wise(f, len(at), "gradient_of")
     exprs = [_as_float(_to_expr(a, "gradient_of: at"), "gradient_of: at") for a in at]
     names = [_name(e, f"x{i}") for i, e in enumerate(exprs)]
     if len(set(names)) != len(names):

@@ -14,6 +14,8 @@ from typing import Any, Union
 import polars as pl
 from polars.plugins import register_plugin_function
 
+from polars_gradient._rowwise import is_row_wise
+
 PLUGIN_PATH = Path(__file__).parent
 
 # Every function of the plugin gives the same output for the same input, which lets
@@ -116,15 +118,30 @@ def _per_ns(per: object, name: str) -> int:
     return ns
 
 
+def _check_int(value: object, what: str, expected: str = "an integer") -> int:
+    """An integer argument (``bool`` is not one): ``TypeError`` for anything else.
+
+    The one integer check of every function; ``what`` names the argument
+    (``"derivative: order"``), ``expected`` says what is accepted.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be {expected}, got {value!r} of type {type(value).__name__}")
+    return int(value)
+
+
 def _check_edge_order(edge_order: object, name: str) -> int:
-    if isinstance(edge_order, bool) or not isinstance(edge_order, numbers.Integral):
-        raise TypeError(
-            f"{name}: edge_order must be the integer 1 or 2, "
-            f"got {edge_order!r} of type {type(edge_order).__name__}"
-        )
-    if edge_order not in (1, 2):
+    edge = _check_int(edge_order, f"{name}: edge_order", "the integer 1 or 2")
+    if edge not in (1, 2):
         raise ValueError(f"{name}: edge_order must be 1 or 2, got {edge_order!r}")
-    return int(edge_order)
+    return edge
+
+
+def _check_order(order: object, name: str) -> int:
+    """A derivative's order: an integer ``>= 1``."""
+    value = _check_int(order, f"{name}: order")
+    if value < 1:
+        raise ValueError(f"{name}: order must be at least 1, got {order!r}")
+    return value
 
 
 def _check_spacing(spacing: object, name: str) -> float:
@@ -286,15 +303,11 @@ def gradient(
 
 
 def _check_order_accuracy(order: object, accuracy: object) -> tuple[int, int]:
-    for name, value in (("order", order), ("accuracy", accuracy)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            kind = type(value).__name__
-            raise TypeError(f"derivative: {name} must be an integer, got {value!r} of type {kind}")
-    if int(order) < 1:  # type: ignore[call-overload]
-        raise ValueError(f"derivative: order must be at least 1, got {order!r}")
-    if int(accuracy) < 2 or int(accuracy) % 2:  # type: ignore[call-overload]
+    checked = _check_order(order, "derivative")
+    acc = _check_int(accuracy, "derivative: accuracy")
+    if acc < 2 or acc % 2:
         raise ValueError(f"derivative: accuracy must be an even integer >= 2, got {accuracy!r}")
-    return int(order), int(accuracy)  # type: ignore[call-overload]
+    return checked, acc
 
 
 def derivative(
@@ -397,8 +410,8 @@ def _plugin(
         name,
         [*args, *keys],
         {
-            "edge_order": 1,
-            **method,
+            # The function called, with its method's parameters (a tagged enum in Rust).
+            "called": {"function": name, **method},
             "spacing": step,
             "has_x": x is not None,
             "n_keys": len(keys),
@@ -409,65 +422,80 @@ def _plugin(
     )
     if keys:
         return expr
-    # `.over(keys)` on the result is this same call with partition_by=keys.
-    return GradientExpr._wrap(
-        expr, lambda keys: _plugin(name, y, x, spacing, per, ignore_nulls, keys, method)
-    )
+    # `.over(keys)` on the result may become this same call with partition_by=keys:
+    # only where that provably gives Polars' own values (see GradientExpr).
+    inputs = [y_expr, *args[1:]]
+    if all(is_row_wise(e) for e in inputs):
+        return GradientExpr._wrap(
+            expr, lambda keys: _plugin(name, y, x, spacing, per, ignore_nulls, keys, method)
+        )
+    return expr
+
+
+_OVER = inspect.signature(pl.Expr.over)
+# The parameters of `pl.Expr.over` that name the keys; every other one must be at
+# its default for `.over()` to be `partition_by=`.
+_OVER_KEYS = ("partition_by", "more_exprs")
 
 
 class GradientExpr(pl.Expr):
-    """What ``gradient`` and ``derivative`` return: ``.over(keys)`` is ``partition_by=keys``.
+    """What ``gradient`` and ``derivative`` return when ``y`` and ``x`` act row by row.
 
     Polars runs a plugin inside ``.over()`` once per group, which costs microseconds
-    per group. ``pl.col("y").grad.gradient(...).over("id")`` therefore becomes
-    ``pl.col("y").grad.gradient(..., partition_by="id")``: the same values, in one
-    pass. ``.over()`` with ``order_by`` or another ``mapping_strategy`` than
-    ``"group_to_rows"`` is Polars' own. Any other method returns a plain
-    ``polars.Expr``, whose ``.over()`` is Polars' own (and gives the same values).
+    per group. When ``y`` and ``x`` are columns, literals or row-wise expressions of
+    them (``_rowwise.is_row_wise``), evaluating them over the whole frame and then
+    splitting by key gives exactly the values Polars' own ``.over()`` gives, so
+    ``.over(keys)`` becomes ``partition_by=keys``: one pass. Otherwise (``cum_sum``,
+    ``shift``, ``rank``, ``y / y.max()`` ...) the result is a plain ``polars.Expr``
+    and ``.over()`` is Polars' own. ``.over()`` with ``order_by`` or any option
+    other than the keys, and any method but ``.over``, is Polars' own too.
     """
 
-    _rebuild: Callable[[list[pl.Expr]], pl.Expr]
+    _over_keys: Callable[[list[pl.Expr]], pl.Expr]
 
     @classmethod
-    def _wrap(cls, expr: pl.Expr, rebuild: Callable[[list[pl.Expr]], pl.Expr]) -> GradientExpr:
-        wrapped = cls._from_pyexpr(expr._pyexpr)
-        assert isinstance(wrapped, GradientExpr)
-        wrapped._rebuild = rebuild
-        return wrapped
+    def _wrap(cls, expr: pl.Expr, over_keys: Callable[[list[pl.Expr]], pl.Expr]) -> GradientExpr:
+        # A fresh expression from the plugin call: give it this class's `.over`.
+        expr.__class__ = cls
+        assert isinstance(expr, GradientExpr)
+        expr._over_keys = over_keys
+        return expr
 
-    def over(
-        self,
-        partition_by: Any = None,
-        *more_exprs: Any,
-        order_by: Any = None,
-        descending: bool = False,
-        nulls_last: bool = False,
-        mapping_strategy: Any = "group_to_rows",
-    ) -> pl.Expr:
-        rebuild: Callable[[list[pl.Expr]], pl.Expr] | None = getattr(self, "_rebuild", None)
-        if (
-            rebuild is not None
-            and partition_by is not None
-            and order_by is None
-            and mapping_strategy == "group_to_rows"
-        ):
-            single = isinstance(partition_by, (str, pl.Expr))
-            keys: list[Any] = (
-                list(partition_by)
-                if not single and isinstance(partition_by, Iterable)
-                else [partition_by]
-            )
-            keys += list(more_exprs)
-            if keys and all(isinstance(k, (str, pl.Expr)) for k in keys):
-                return rebuild(keys)
-        # Only what was given, so that Polars versions without `descending` or
-        # `nulls_last` accept the call.
-        options: dict[str, Any] = {"order_by": order_by, "mapping_strategy": mapping_strategy}
-        if descending:
-            options["descending"] = descending
-        if nulls_last:
-            options["nulls_last"] = nulls_last
-        return super().over(partition_by, *more_exprs, **options)
+    def over(self, *args: Any, **kwargs: Any) -> pl.Expr:
+        over_keys: Callable[[list[Any]], pl.Expr] | None = getattr(self, "_over_keys", None)
+        if over_keys is not None:
+            try:
+                arguments = _OVER.bind(self, *args, **kwargs).arguments
+            except TypeError:  # arguments Polars does not take: Polars says so below
+                arguments = {}
+            keys = _over_partition(arguments)
+            if keys is not None:
+                return over_keys(keys)
+        # Polars' own, given exactly what the caller gave.
+        return super().over(*args, **kwargs)
+
+
+def _over_partition(arguments: dict[str, Any]) -> list[pl.Expr | str] | None:
+    """The keys of an ``.over()`` call that only names keys, else ``None``."""
+    for param, value in arguments.items():
+        if param == "self" or param in _OVER_KEYS:
+            continue
+        default = _OVER.parameters[param].default
+        # An Expr compares into an Expr: only plain values are compared by value.
+        if not (value is default or (type(value) in (str, bool) and value == default)):
+            return None
+    first = arguments.get("partition_by")
+    if first is None:
+        return None
+    keys: list[Any] = (
+        [first]
+        if isinstance(first, (str, pl.Expr)) or not isinstance(first, Iterable)
+        else list(first)
+    )
+    keys += list(arguments.get("more_exprs", ()))
+    if keys and all(isinstance(k, (str, pl.Expr)) for k in keys):
+        return keys
+    return None
 
 
 def gradient_horizontal(
@@ -532,7 +560,7 @@ def gradient_horizontal(
     return _register(
         "gradient_horizontal",
         args,
-        {"edge_order": edge, "spacing": step},
+        {"called": {"function": "gradient_horizontal", "edge_order": edge}, "spacing": step},
         is_elementwise=True,
         input_wildcard_expansion=True,
     )

@@ -5,9 +5,10 @@
 
 use proptest::prelude::*;
 
-use crate::fd::Stencil;
-use crate::groups::{self, Columns, Idx};
-use crate::kernels::{self, Coord, Method, Spacing, Unit};
+use super::drivers::{self, Columns, Idx};
+use super::fd::Stencil;
+use super::series::{self, Method};
+use super::types::{Coord, Spacing, Unit};
 
 fn hostile() -> impl Strategy<Value = f64> {
     prop_oneof![
@@ -100,7 +101,7 @@ proptest! {
         let mut out = vec![0.0; n];
         let mut valid = vec![true; n];
         let method = Method::Gradient { edge_order: edge };
-        kernels::series(&y, spacing, None, method, false, &mut out, Some(&mut valid));
+        series::series(&y, spacing, None, method, false, &mut out, Some(&mut valid));
         if n <= edge {
             prop_assert!(valid.iter().all(|v| !v));
         } else {
@@ -134,7 +135,7 @@ proptest! {
         let spacing = if with_x { Spacing::Coords(&x[..], Unit::ONE) } else { Spacing::Uniform(0.5) };
         let mut out = vec![0.0; n];
         let mut ov = vec![true; n];
-        kernels::series(&y, spacing, Some(&valid), method, ignore_nulls, &mut out, Some(&mut ov));
+        series::series(&y, spacing, Some(&valid), method, ignore_nulls, &mut out, Some(&mut ov));
         // Nothing is valid where the input was not, under either policy.
         for i in 0..n {
             prop_assert!(!ov[i] || valid[i]);
@@ -155,12 +156,12 @@ proptest! {
         let c = Columns::<f64, f64> {
             y: &y, x: None, h: 1.0, valid: None, method, unit: Unit::ONE, ignore_nulls: false,
         };
-        let out = groups::gathered(c, &groups, true);
+        let out = drivers::gathered(c, &groups, true);
         for g in &groups {
             let ys: Vec<f64> = g.iter().map(|&i| y[i as usize]).collect();
             let mut alone = vec![0.0; ys.len()];
             let mut av = vec![false; ys.len()];
-            kernels::series::<f64, f64, f64>(
+            series::series::<f64, f64, f64>(
                 &ys, Spacing::Uniform(1.0), None, method, false, &mut alone, Some(&mut av),
             );
             for (k, &i) in g.iter().enumerate() {
@@ -169,6 +170,75 @@ proptest! {
                 prop_assert_eq!(got_valid, av[k]);
                 if av[k] {
                     prop_assert!(same(out.values[i], alone[k]));
+                }
+            }
+        }
+    }
+
+    /// The runs driver (one whole-column pass, then each run's ends recomputed)
+    /// is bit-equal to each run as a series of its own: every method, with and
+    /// without coordinates, nulls and either null policy, runs of any length.
+    #[test]
+    fn runs_driver_matches_each_run_alone(
+        y in prop::collection::vec(hostile(), 0..80),
+        steps in prop::collection::vec(0.01f64..5.0, 80),
+        nulls in prop::collection::vec(prop::bool::weighted(0.1), 80),
+        lengths in prop::collection::vec(0u32..12, 1..20),
+        with_x in any::<bool>(),
+        with_nulls in any::<bool>(),
+        ignore_nulls in any::<bool>(),
+        method_pick in 0usize..6,
+    ) {
+        let n = y.len();
+        let x: Vec<f64> = steps[..n].iter().scan(0.0, |t, s| { *t += s; Some(*t) }).collect();
+        let valid: Vec<bool> = nulls[..n].iter().map(|&b| !b).collect();
+        // Runs of the drawn lengths, the last one taking the rest.
+        let mut runs_v: Vec<[Idx; 2]> = Vec::new();
+        let mut start = 0u32;
+        for &len in &lengths {
+            let len = len.min(n as u32 - start);
+            runs_v.push([start, len]);
+            start += len;
+        }
+        runs_v.push([start, n as u32 - start]);
+        let method = [
+            Method::Gradient { edge_order: 1 },
+            Method::Gradient { edge_order: 2 },
+            Method::Derivative(Stencil { order: 2, accuracy: 2 }),
+            Method::Derivative(Stencil { order: 1, accuracy: 4 }),
+            Method::Derivative(Stencil { order: 3, accuracy: 2 }),
+            Method::Derivative(Stencil { order: 2, accuracy: 6 }),
+        ][method_pick];
+        let c = Columns::<f64, f64> {
+            y: &y,
+            x: with_x.then_some(&x[..]),
+            h: 0.5,
+            valid: with_nulls.then_some(&valid[..]),
+            method,
+            unit: Unit::ONE,
+            ignore_nulls,
+        };
+        for parallel in [false, true] {
+            let out = drivers::runs(c, &runs_v, parallel);
+            for &[s, l] in &runs_v {
+                let rows = s as usize..(s + l) as usize;
+                let mut alone = vec![0.0; rows.len()];
+                let mut av = vec![false; rows.len()];
+                series::series(
+                    &y[rows.clone()],
+                    if with_x { Spacing::Coords(&x[rows.clone()], Unit::ONE) } else { Spacing::Uniform(0.5) },
+                    c.valid.map(|v| &v[rows.clone()]),
+                    method,
+                    ignore_nulls,
+                    &mut alone,
+                    Some(&mut av),
+                );
+                for (k, i) in rows.enumerate() {
+                    let got_valid = out.valid.as_ref().is_none_or(|v| v[i]);
+                    prop_assert_eq!(got_valid, av[k]);
+                    if av[k] {
+                        prop_assert!(same(out.values[i], alone[k]), "row {}: {} vs {}", i, out.values[i], alone[k]);
+                    }
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! Finite-difference derivatives of any order and any even accuracy, with
 //! weights from Fornberg's algorithm, on uniform and non-uniform grids. Plain
-//! Rust over slices, like `kernels`.
+//! Rust over slices, like `numpy`.
 //!
 //! Windows (`Stencil::window`): in the interior the centred window, on a
 //! uniform grid `order + accuracy` points for odd orders and
@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use crate::kernels::{Coord, Float, Slot, Spacing};
+use super::types::{Coord, Float, Slot, Spacing};
 
 /// Fornberg (1988), "Generation of finite difference formulas on arbitrarily
 /// spaced grids": the weights `w[j]` such that `sum_j w[j] f(x[j])`
@@ -188,7 +188,7 @@ fn dot<T: Float>(w: &[f64], y: &[T]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::Unit;
+    use crate::core::types::Unit;
 
     fn derivative_u(y: &[f64], h: f64, st: Stencil) -> Vec<f64> {
         let mut out = vec![0.0; y.len()];
@@ -283,11 +283,11 @@ mod tests {
             accuracy: 2,
         };
         let mut g = [0.0; 6];
-        crate::kernels::gradient(&y, Spacing::Coords(&x, Unit::ONE), 2, &mut g);
+        crate::core::numpy::gradient(&y, Spacing::Coords(&x, Unit::ONE), 2, &mut g);
         for (a, b) in derivative_x(&y, &x, st).iter().zip(g) {
             assert!((a - b).abs() < 1e-12);
         }
-        crate::kernels::gradient::<f64, f64, f64>(&y, Spacing::Uniform(0.5), 2, &mut g);
+        crate::core::numpy::gradient::<f64, f64, f64>(&y, Spacing::Uniform(0.5), 2, &mut g);
         for (a, b) in derivative_u(&y, 0.5, st).iter().zip(g) {
             assert!((a - b).abs() < 1e-12);
         }

@@ -1,12 +1,13 @@
-//! Drivers that run `kernels::series` over one series, over contiguous runs of
-//! rows, or over groups of scattered rows, in parallel. Plain Rust and rayon:
-//! no Polars types, so they are tested with `cargo test`.
+//! Drivers: a method over one whole column, over contiguous runs of rows, or over groups of scattered rows, in parallel.
+//!
+//! Plain Rust and rayon: no Polars types, so they are tested with `cargo test`.
 
 use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use crate::kernels::{self, Coord, Float, Method, Spacing, Unit};
+use super::series::{self, Method};
+use super::types::{Coord, Float, Slot, Spacing, Unit};
 
 /// A row index as Polars gives it (`IdxSize`, 32 bits in the default build).
 pub type Idx = u32;
@@ -27,7 +28,7 @@ pub struct Columns<'a, T, X> {
     pub method: Method,
     /// The size of one coordinate unit in the result's unit.
     pub unit: Unit,
-    /// Leave null rows out instead of propagating them (see `kernels::series`).
+    /// Leave null rows out instead of propagating them (see `series::series`).
     pub ignore_nulls: bool,
 }
 
@@ -49,8 +50,8 @@ pub struct Output<T> {
 fn filled<T: Float>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<T>])) -> Vec<T> {
     let mut v = Vec::with_capacity(n);
     fill(&mut v.spare_capacity_mut()[..n]);
-    // SAFETY: every caller's `fill` writes every slot (`kernels::series` and
-    // `kernels::gradient_range` write every slot they are given, and the
+    // SAFETY: every caller's `fill` writes every slot (`series::series` and
+    // `numpy::gradient_range` write every slot they are given, and the
     // callers hand them all `n` rows between them).
     unsafe { v.set_len(n) };
     v
@@ -65,24 +66,45 @@ pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output
     let values = filled(n, |out| {
         // ignore_nulls with nulls moves points around: one piece.
         let compress = c.ignore_nulls && c.valid.is_some();
-        if short || !parallel || n < PARALLEL_MIN_ROWS || compress {
+        if short || compress {
             let ov = valid.as_deref_mut();
-            kernels::series(c.y, sp, c.valid, c.method, c.ignore_nulls, out, ov);
+            series::series(c.y, sp, c.valid, c.method, c.ignore_nulls, out, ov);
             return;
         }
-        let piece = n.div_ceil(rayon::current_num_threads().max(1) * 4);
-        out.par_chunks_mut(piece)
-            .enumerate()
-            .for_each(|(k, o)| c.method.range(c.y, sp, k * piece, o));
+        column_pass(c, out, parallel);
         if let (Some(v), Some(o)) = (c.valid, valid.as_deref_mut()) {
-            kernels::stencil_validity(v, c.method, c.x.is_none(), o);
+            series::stencil_validity(v, c.method, c.x.is_none(), o);
         }
     });
     Output { values, valid }
 }
 
+/// Every row of the whole column (at least `method.min_points()` rows) as one
+/// series' derivative, in pieces across threads when `parallel` and long.
+fn column_pass<T: Float, X: Coord, S: Slot<T>>(
+    c: Columns<'_, T, X>,
+    out: &mut [S],
+    parallel: bool,
+) {
+    let n = c.y.len();
+    let sp = spacing(c.x, c.h, c.unit);
+    if !parallel || n < PARALLEL_MIN_ROWS {
+        c.method.range(c.y, sp, 0, out);
+        return;
+    }
+    let piece = n.div_ceil(rayon::current_num_threads().max(1) * 4);
+    out.par_chunks_mut(piece)
+        .enumerate()
+        .for_each(|(k, o)| c.method.range(c.y, sp, k * piece, o));
+}
+
 /// Each `[start, len]` run of consecutive rows is its own series. The runs
 /// must cover the rows exactly once (checked).
+///
+/// One pass of the ungrouped kernel over the whole column gives every row whose
+/// stencil lies inside its run (the same rows, the same arithmetic); then only
+/// the `edge_rows` at each end of each run are recomputed within their run. With
+/// `ignore_nulls` and nulls, where the points move, each run is a series of its own.
 pub fn runs<T: Float, X: Coord>(
     c: Columns<'_, T, X>,
     runs: &[[Idx; 2]],
@@ -90,6 +112,66 @@ pub fn runs<T: Float, X: Coord>(
 ) -> Output<T> {
     let n = c.y.len();
     assert_exact_cover(runs, n);
+    let min = c.method.min_points();
+    if n < min || (c.ignore_nulls && c.valid.is_some()) {
+        return each_run(c, runs, parallel);
+    }
+    let uniform = c.x.is_none();
+    let edge = c.method.edge_rows(uniform);
+    let short = runs.iter().any(|r| (r[1] as usize) < min);
+    let mut valid = (c.valid.is_some() || short).then(|| vec![true; n]);
+    let values = filled(n, |out| {
+        column_pass(c, out, parallel);
+        if let (Some(v), Some(o)) = (c.valid, valid.as_deref_mut()) {
+            series::stencil_validity(v, c.method, uniform, o);
+        }
+        let out = SharedMut::new(out);
+        let valid = valid.as_deref_mut().map(SharedMut::new);
+        each(
+            runs,
+            parallel,
+            || (),
+            |_, &[start, len]| {
+                let (start, len) = (start as usize, len as usize);
+                let rows = start..start + len;
+                // SAFETY: the runs are disjoint and within bounds (checked above),
+                // so no two threads touch the same rows.
+                let o = unsafe { out.slice(rows.clone()) };
+                let mut ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
+                if len < min {
+                    o.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
+                    if let Some(ov) = ov {
+                        ov.fill(false);
+                    }
+                    return;
+                }
+                let y = &c.y[rows.clone()];
+                let sp = spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit);
+                let v = c.valid.map(|v| &v[rows.clone()]);
+                // The rows at the two ends whose stencil is not the interior one.
+                let head = edge.min(len);
+                let tail = (len - edge.min(len)).max(head);
+                for part in [0..head, tail..len] {
+                    c.method.range(y, sp, part.start, &mut o[part.clone()]);
+                    if let (Some(v), Some(ov)) = (v, ov.as_deref_mut()) {
+                        for i in part {
+                            ov[i] = c.method.stencil_valid(v, i, uniform);
+                        }
+                    }
+                }
+            },
+        );
+    });
+    Output { values, valid }
+}
+
+/// Each run as a series of its own (`series::series` per run).
+fn each_run<T: Float, X: Coord>(
+    c: Columns<'_, T, X>,
+    runs: &[[Idx; 2]],
+    parallel: bool,
+) -> Output<T> {
+    let n = c.y.len();
     let min = c.method.min_points();
     let needs_validity = c.valid.is_some() || runs.iter().any(|r| (r[1] as usize) < min);
     let mut valid = needs_validity.then(|| vec![false; n]);
@@ -102,11 +184,11 @@ pub fn runs<T: Float, X: Coord>(
             || (),
             |_, &[start, len]| {
                 let rows = start as usize..start as usize + len as usize;
-                // SAFETY: the runs are disjoint and within bounds (checked above),
-                // so no two threads touch the same rows.
+                // SAFETY: the runs are disjoint and within bounds (checked by the
+                // caller), so no two threads touch the same rows.
                 let o = unsafe { out.slice(rows.clone()) };
                 let ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
-                kernels::series(
+                series::series(
                     &c.y[rows.clone()],
                     spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit),
                     c.valid.map(|v| &v[rows.clone()]),
@@ -147,7 +229,7 @@ where
         let len = idx.len();
         s.out.resize(len, T::from_f64(0.0));
         s.out_valid.resize(len, false);
-        kernels::series(
+        series::series(
             &s.y,
             spacing(c.x.map(|_| &s.x[..]), c.h, c.unit),
             c.valid.map(|_| &s.valid[..]),
@@ -170,6 +252,52 @@ where
         }
     });
     out
+}
+
+/// Each row across `columns` (row `i` is `columns[0][i], columns[1][i], ...`)
+/// as a series of its own, spaced `h` apart: numpy's `axis=1` of a frame. The
+/// rows are laid out one after another and run through `runs`, in parallel like
+/// groups. `valid` is each column's validity (`None`: no nulls anywhere).
+pub fn across<T: Float>(
+    columns: &[&[T]],
+    valid: Option<&[&[bool]]>,
+    method: Method,
+    h: f64,
+    parallel: bool,
+) -> Vec<Output<T>> {
+    let k = columns.len();
+    let n = columns.first().map_or(0, |c| c.len());
+    let mut y = Vec::with_capacity(n * k);
+    for i in 0..n {
+        y.extend(columns.iter().map(|c| c[i]));
+    }
+    let v: Option<Vec<bool>> = valid.map(|cols| {
+        let mut v = Vec::with_capacity(n * k);
+        for i in 0..n {
+            v.extend(cols.iter().map(|c| c[i]));
+        }
+        v
+    });
+    let rows: Vec<[Idx; 2]> = (0..n).map(|i| [(i * k) as Idx, k as Idx]).collect();
+    let c = Columns::<T, f64> {
+        y: &y,
+        x: None,
+        h,
+        valid: v.as_deref(),
+        method,
+        unit: Unit::ONE,
+        ignore_nulls: false,
+    };
+    let out = runs(c, &rows, parallel);
+    (0..k)
+        .map(|j| Output {
+            values: (0..n).map(|i| out.values[i * k + j]).collect(),
+            valid: out
+                .valid
+                .as_ref()
+                .map(|m| (0..n).map(|i| m[i * k + j]).collect()),
+        })
+        .collect()
 }
 
 /// `f(state, item)` for every item, on rayon's threads when `parallel`, with
@@ -303,9 +431,14 @@ mod tests {
         match x {
             Some(x) => {
                 let xs: Vec<f64> = rows.iter().map(|&i| x[i]).collect();
-                kernels::gradient(&ys, Spacing::Coords(&xs, Unit::ONE), 1, &mut out)
+                crate::core::numpy::gradient(&ys, Spacing::Coords(&xs, Unit::ONE), 1, &mut out)
             }
-            None => kernels::gradient::<f64, f64, f64>(&ys, Spacing::Uniform(1.0), 1, &mut out),
+            None => crate::core::numpy::gradient::<f64, f64, f64>(
+                &ys,
+                Spacing::Uniform(1.0),
+                1,
+                &mut out,
+            ),
         }
         out.into_iter().map(Some).collect()
     }
@@ -375,7 +508,7 @@ mod tests {
             let methods = [
                 Method::Gradient { edge_order: 1 },
                 Method::Gradient { edge_order: 2 },
-                Method::Derivative(kernels::Stencil {
+                Method::Derivative(crate::core::fd::Stencil {
                     order: 2,
                     accuracy: 4,
                 }),

@@ -1,0 +1,164 @@
+"""Whether an expression acts row by row, read from Polars' own serialized plan.
+
+An expression is *row-wise* when each output row depends only on the same row of
+the columns it reads: columns, scalar literals, arithmetic, casts, ``when/then``,
+and a listed set of element-wise functions (``abs``, ``log``, ``dt.*``,
+``fill_null(value)`` ...). Such an expression gives the same values whether it is
+evaluated over the whole frame or within each group, which is what lets
+``.over(keys)`` become ``partition_by=keys`` without changing a number, and what
+``derivative_of`` needs of ``f``.
+
+The answer comes from ``Expr.meta.serialize(format="json")`` (the same tree in
+Polars 1.25 and 2.1, up to spellings handled below). Anything not listed, such as
+an aggregation (``y / y.max()``), a window function (``cum_sum``, ``shift``,
+``rank``), ``sort``, ``pl.len()``, a literal Series or a nested ``.over``, is not
+row-wise. ``meta.is_row_separable()`` is not used: it calls ``y / y.max()``
+separable, and older Polars lacks it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+
+import polars as pl
+
+# Functions whose output row i reads row i of each input only. A namespace name
+# ("Trigonometry") admits all of its members; ("Boolean", "IsNull") one member.
+_ROW_WISE_FUNCTIONS = frozenset(
+    {
+        "Abs",
+        "Negate",
+        "Log",
+        "Log1p",
+        "Exp",
+        "Pow",
+        "Trigonometry",
+        "Round",
+        "RoundSF",
+        "Floor",
+        "Ceil",
+        "Clip",
+        "Sign",
+        "FillNull",
+        "Coalesce",
+        "MaxHorizontal",
+        "MinHorizontal",
+        "SumHorizontal",
+        "MeanHorizontal",
+        "Replace",
+        "ReplaceStrict",
+        "ToPhysical",
+        "TemporalExpr",
+        ("Boolean", "IsNull"),
+        ("Boolean", "IsNotNull"),
+        ("Boolean", "IsNan"),
+        ("Boolean", "IsNotNan"),
+        ("Boolean", "IsFinite"),
+        ("Boolean", "IsInfinite"),
+        ("Boolean", "Not"),
+        ("Boolean", "IsBetween"),
+        ("Boolean", "IsIn"),
+        ("StructExpr", "FieldByName"),
+    }
+)
+
+# Nodes that pass their one input through unchanged in shape.
+_WRAPPERS = frozenset({"Alias", "KeepName", "RenameAlias"})
+
+# Column references (Polars 1.x spells some of them without a Selector).
+_COLUMNS = frozenset({"Column", "Columns", "Selector", "Wildcard", "Nth", "DtypeColumn", "Exclude"})
+
+# The compiled plugin functions of this package that act row by row.
+_OWN_ROW_WISE = frozenset({"as_float", "richardson", "gradient_horizontal"})
+
+
+def _tree(expr: pl.Expr) -> Any | None:
+    """The expression's plan as JSON, or ``None`` where Polars cannot serialize it."""
+    try:
+        return json.loads(expr.meta.serialize(format="json"))
+    except Exception:  # a Python function or an opaque node: cannot be inspected
+        return None
+
+
+def _kind(node: Any) -> tuple[str, Any]:
+    """A node's variant name and its payload (``"Len"`` is a bare string)."""
+    if isinstance(node, str):
+        return node, None
+    if isinstance(node, dict) and len(node) == 1:
+        ((key, value),) = node.items()
+        return str(key), value
+    return "", node
+
+
+def _function_is_row_wise(function: Any) -> bool:
+    name, payload = _kind(function)
+    if name in _ROW_WISE_FUNCTIONS:
+        return True
+    if name == "FfiPlugin" and isinstance(payload, dict):
+        return payload.get("symbol") in _OWN_ROW_WISE
+    inner, _ = _kind(payload)
+    return (name, inner) in _ROW_WISE_FUNCTIONS
+
+
+def _reads(node: Any, names: Collection[str]) -> bool:
+    """Whether ``node`` reads one of the columns ``names``."""
+    text = json.dumps(node)
+    return any(json.dumps(n) in text for n in names)
+
+
+def _row_wise(node: Any, through: Collection[str] | None) -> bool:
+    if through is not None and not _reads(node, through):
+        # Does not depend on the variables: a constant as far as they go.
+        return True
+    kind, value = _kind(node)
+    if kind in _COLUMNS:
+        return True
+    if kind == "Literal":
+        # A scalar broadcasts; a Series (or a range) has rows of its own.
+        lit, _ = _kind(value)
+        return lit not in ("Series", "Range")
+    if kind in _WRAPPERS:
+        inner = value[0] if isinstance(value, list) else value
+        return _row_wise(inner, through)
+    if kind == "Cast":
+        return _row_wise(value["expr"], through)
+    if kind == "BinaryExpr":
+        return _row_wise(value["left"], through) and _row_wise(value["right"], through)
+    if kind == "Ternary":
+        return all(_row_wise(value[k], through) for k in ("predicate", "truthy", "falsy"))
+    if kind == "Function":
+        return _function_is_row_wise(value["function"]) and all(
+            _row_wise(i, through) for i in value["input"]
+        )
+    # Aggregations, windows, sorts, gathers, filters, slices, explode, pl.len(),
+    # Python functions, and anything this list does not know.
+    return False
+
+
+def is_row_wise(expr: pl.Expr, *, through: Collection[str] | None = None) -> bool | None:
+    """Whether ``expr`` provably acts row by row.
+
+    ``True``: every output row depends only on the same row of the columns read,
+    and the expression reads at least one column (a bare literal has no rows of
+    its own). ``False``: it is not, or this module cannot prove it. ``None``: Polars
+    cannot serialize it (a Python function inside), so nothing can be said.
+
+    With ``through``, only the parts that read one of those columns must be
+    row-wise: ``x * pl.col("a").mean()`` is row-wise through ``x``.
+    """
+    tree = _tree(expr)
+    if tree is None:
+        return None
+    if through is None and not _has_column(tree):
+        return False
+    return _row_wise(tree, through)
+
+
+def _has_column(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(k in _COLUMNS or _has_column(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_column(v) for v in node)
+    return isinstance(node, str) and node == "Wildcard"

@@ -1,0 +1,20 @@
+//! The numeric core: plain Rust over slices (no Polars or PyO3 types), in layers, each using only those above it here.
+//!
+//! 1. `types`: the element types, output slots, units and spacing;
+//! 2. `numpy` (numpy.gradient's formulas) and `fd` (Fornberg's weights, any order and accuracy);
+//! 3. `series`: one series by a `Method`, under a null policy;
+//! 4. `drivers`: a series over a whole column, runs of rows or gathered groups, in parallel;
+//!    `richardson`: the derivative of a function from its values at stepped points.
+
+pub mod types;
+
+pub mod fd;
+pub mod numpy;
+
+pub mod series;
+
+pub mod drivers;
+pub mod richardson;
+
+#[cfg(test)]
+mod proptests;

@@ -1,0 +1,227 @@
+//! The inputs of a call: `[y, x?, key...]` split and length-checked once, the groups of the keys, and List/Array rows as runs of values.
+
+use polars::prelude::*;
+use polars::series::IsSorted;
+use pyo3_polars::export::polars_arrow::array::{FixedSizeListArray, ListArray};
+use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+use pyo3_polars::export::polars_arrow::offset::OffsetsBuffer;
+
+use super::dtypes::{dtype_name, Groups};
+use super::request::Request;
+use crate::core::drivers::Idx;
+
+/// The inputs `[y, x?, key...]` of a request, as fields (for the schema) or as
+/// series (for the run).
+pub struct Split<'a, T> {
+    pub y: &'a T,
+    pub x: Option<&'a T>,
+    pub keys: &'a [T],
+}
+
+/// Splits the inputs as the request lays them out.
+pub fn split<'a, T>(items: &'a [T], req: &Request) -> PolarsResult<Split<'a, T>> {
+    let n_x = req.has_x as usize;
+    let want = 1 + n_x + req.n_keys;
+    polars_ensure!(
+        items.len() == want,
+        ComputeError: "{}: expected {} inputs, got {}", req.name, want, items.len()
+    );
+    Ok(Split {
+        y: &items[0],
+        x: items.get(1).filter(|_| req.has_x),
+        keys: &items[1 + n_x..],
+    })
+}
+
+impl Split<'_, Series> {
+    /// The inputs' fields, split the same way.
+    pub fn fields(&self) -> (Field, Option<Field>) {
+        let field = |s: &Series| s.field().into_owned();
+        (field(self.y), self.x.map(field))
+    }
+
+    /// `x` and every key must have `y`'s length.
+    pub fn check_lengths(&self, name: &str) -> PolarsResult<()> {
+        let y = self.y;
+        let others = self.x.map(|x| ("x", x)).into_iter();
+        let keys = self.keys.iter().map(|k| ("partition_by", k));
+        for (what, other) in others.chain(keys) {
+            polars_ensure!(
+                other.len() == y.len(),
+                ShapeMismatch: "{}: {} column '{}' has length {} but y column '{}' has length {}; they must be equal",
+                name, what, other.name(), other.len(), y.name(), y.len()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The groups of the `partition_by` keys, found once: consecutive runs when
+/// the keys are already grouped, else Polars' own group-by. Null keys form a
+/// group of their own, as in `.over()`.
+pub fn find_groups(keys: &[Series]) -> PolarsResult<Groups> {
+    if keys.is_empty() {
+        return Ok(Groups::Whole);
+    }
+    if let Some(runs) = contiguous_runs(keys)? {
+        return Ok(Groups::Runs(runs));
+    }
+    let columns: Vec<Column> = keys.iter().cloned().map(Column::from).collect();
+    let frame = DataFrame::empty();
+    let gb = frame.group_by_with_series(columns, true, false)?;
+    Ok(Groups::Polars(gb.into_groups()))
+}
+
+/// The runs of equal consecutive keys, if every key value occupies exactly one
+/// run (the frame is grouped by the keys); `None` if some value comes back later.
+fn contiguous_runs(keys: &[Series]) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
+    let n = keys[0].len();
+    if n <= 1 {
+        return Ok(Some(if n == 0 { vec![] } else { vec![[0, 1]] }));
+    }
+    let mut change: Option<BooleanChunked> = None;
+    for k in keys {
+        // A key dtype without an equality kernel goes to the group-by path.
+        let Ok(neq) = k.slice(1, n - 1).not_equal_missing(&k.slice(0, n - 1)) else {
+            return Ok(None);
+        };
+        change = Some(match change {
+            None => neq,
+            Some(c) => &c | &neq,
+        });
+    }
+    let change = change.expect("at least one key");
+    let change = change.rechunk();
+    let arr = change.downcast_as_array();
+    let n_runs = 1 + arr.values().set_bits();
+    if n_runs > n / 2 {
+        // Runs shorter than two rows on average: interleaved keys, not worth checking.
+        return Ok(None);
+    }
+    let mut starts: Vec<Idx> = Vec::with_capacity(n_runs);
+    starts.push(0);
+    starts.extend(arr.values().true_idx_iter().map(|i| (i + 1) as Idx));
+    if starts.len() > 1 && !(keys.len() == 1 && keys[0].is_sorted_flag() != IsSorted::Not) {
+        // One run per key value? Count the distinct keys among the runs' first rows.
+        let firsts: Vec<Column> = keys
+            .iter()
+            .map(|k| k.take_slice(&starts).map(Column::from))
+            .collect::<PolarsResult<_>>()?;
+        let frame = DataFrame::empty();
+        let gb = frame.group_by_with_series(firsts, true, false)?;
+        if gb.get_groups().len() != starts.len() {
+            return Ok(None);
+        }
+    }
+    let ends = starts.iter().skip(1).copied().chain([n as Idx]);
+    Ok(Some(
+        starts.iter().zip(ends).map(|(&s, e)| [s, e - s]).collect(),
+    ))
+}
+
+/// A List or Array column as its flat values (only the part its rows use),
+/// each row's `[start, len]` within them, and the rows' validity.
+pub struct Rows {
+    pub values: Series,
+    pub runs: Vec<[Idx; 2]>,
+    pub validity: Option<Bitmap>,
+}
+
+impl Rows {
+    pub fn of(s: &Series, name: &str) -> PolarsResult<Rows> {
+        let n = s.len();
+        match s.dtype() {
+            DataType::List(_) => {
+                let ca = s.list()?.rechunk();
+                let arr = ca.downcast_as_array();
+                let offsets = arr.offsets().as_slice();
+                let first = offsets[0];
+                let used = (offsets[n] - first) as usize;
+                let runs = offsets
+                    .windows(2)
+                    .map(|w| [(w[0] - first) as Idx, (w[1] - w[0]) as Idx])
+                    .collect();
+                Ok(Rows {
+                    values: ca.get_inner().slice(first, used),
+                    runs,
+                    validity: arr.validity().cloned(),
+                })
+            }
+            DataType::Array(_, width) => {
+                let ca = s.array()?.rechunk();
+                let arr = ca.downcast_as_array();
+                let w = *width as Idx;
+                Ok(Rows {
+                    values: ca.get_inner().slice(0, n * *width),
+                    runs: (0..n as Idx).map(|i| [i * w, w]).collect(),
+                    validity: arr.validity().cloned(),
+                })
+            }
+            dt => {
+                polars_bail!(ComputeError: "{}: expected a List or Array column, got {}", name, dtype_name(dt))
+            }
+        }
+    }
+
+    /// `x`'s row values laid out like these rows: row by row, the same
+    /// lengths. A null `x` row gives null coordinates (so null outputs) for a
+    /// valid row here.
+    pub fn aligned(&self, x: &Series, y: &Series, name: &str) -> PolarsResult<Series> {
+        let x_rows = Rows::of(x, name)?;
+        if x_rows.runs == self.runs {
+            return Ok(x_rows.values);
+        }
+        let x_valid = |i: usize| x_rows.validity.as_ref().is_none_or(|v| v.get_bit(i));
+        let y_valid = |i: usize| self.validity.as_ref().is_none_or(|v| v.get_bit(i));
+        let mut take: Vec<Option<Idx>> = Vec::with_capacity(self.values.len());
+        for (i, (&[_, ylen], &[xstart, xlen])) in self.runs.iter().zip(&x_rows.runs).enumerate() {
+            if x_valid(i) && y_valid(i) {
+                polars_ensure!(
+                    xlen == ylen,
+                    ShapeMismatch: "{}: row {} of x column '{}' has {} values but row {} of y column '{}' has {}; \
+                    each row of x must have as many values as the row of y",
+                    name, i, x.name(), xlen, i, y.name(), ylen
+                );
+                take.extend((xstart..xstart + xlen).map(Some));
+            } else {
+                take.extend((0..ylen).map(|_| None));
+            }
+        }
+        let idx: IdxCa = take.into_iter().collect();
+        x_rows.values.take(&idx)
+    }
+
+    /// New values (one per value of these rows) back into rows of the same
+    /// shape, named `name`, as `out_dtype` (a List or Array). A null row stays null.
+    pub fn rebuild(
+        self,
+        values: Series,
+        name: PlSmallStr,
+        out_dtype: &DataType,
+    ) -> PolarsResult<Series> {
+        let n = self.runs.len();
+        let values = values.rechunk().chunks()[0].clone();
+        let arrow_inner = values.dtype().clone();
+        // The rows' validity in a buffer of our own (see `run::fresh`).
+        let validity = self.validity.map(|v| Bitmap::from_iter(v.iter()));
+        let out: Series = match out_dtype {
+            DataType::Array(_, width) => {
+                let dtype = FixedSizeListArray::default_datatype(arrow_inner, *width);
+                let arr = FixedSizeListArray::new(dtype, n, values, validity);
+                ArrayChunked::with_chunk(name, arr).into_series()
+            }
+            _ => {
+                let mut offsets = Vec::with_capacity(n + 1);
+                offsets.push(0i64);
+                offsets.extend(self.runs.iter().map(|r| (r[0] + r[1]) as i64));
+                // SAFETY: the runs are consecutive, so the offsets never decrease.
+                let offsets = unsafe { OffsetsBuffer::new_unchecked(offsets.into()) };
+                let dtype = ListArray::<i64>::default_datatype(arrow_inner);
+                let arr = ListArray::<i64>::new(dtype, offsets, values, validity);
+                ListChunked::with_chunk(name, arr).into_series()
+            }
+        };
+        // The physical arrays carry plain floats; give the result its logical dtype.
+        out.cast(out_dtype)
+    }
+}

@@ -1,0 +1,76 @@
+//! The Polars adapter: one entry point per plugin function, each a parse of its kwargs and one call.
+//!
+//! Layers below: `request` (kwargs to a checked request), `inputs` (the split of
+//! `[y, x?, key...]`, groups, List/Array rows), `dtypes` (names, output dtypes and
+//! the one dispatch into `crate::core`), and `run` (each function's work).
+
+use polars::prelude::*;
+use pyo3_polars::derive::{polars_expr, CallerContext};
+
+mod dtypes;
+mod inputs;
+mod request;
+mod run;
+
+use request::{AsFloatKwargs, DerivativeKwargs, Request, RichardsonKwargs};
+
+fn derivative_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
+    run::derivative_field(fields, &Request::parse(&kwargs)?)
+}
+
+#[polars_expr(output_type_func_with_kwargs=derivative_output)]
+fn gradient(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: DerivativeKwargs,
+) -> PolarsResult<Series> {
+    // Polars' own threads may already be running this call in parallel.
+    run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
+}
+
+#[polars_expr(output_type_func_with_kwargs=derivative_output)]
+fn derivative(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: DerivativeKwargs,
+) -> PolarsResult<Series> {
+    run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
+}
+
+fn horizontal_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
+    run::horizontal_field(fields, &Request::parse(&kwargs)?)
+}
+
+#[polars_expr(output_type_func_with_kwargs=horizontal_output)]
+fn gradient_horizontal(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: DerivativeKwargs,
+) -> PolarsResult<Series> {
+    run::horizontal(inputs, &Request::parse(&kwargs)?, !context.parallel())
+}
+
+fn as_float_output(fields: &[Field], kwargs: AsFloatKwargs) -> PolarsResult<Field> {
+    run::as_float_field(&fields[0], &kwargs.what)
+}
+
+/// A number column as Float64, with an error that names the column and its
+/// dtype for anything else (Polars' own cast would take a Boolean, or report
+/// the whole expression).
+#[polars_expr(output_type_func_with_kwargs=as_float_output)]
+fn as_float(inputs: &[Series], kwargs: AsFloatKwargs) -> PolarsResult<Series> {
+    run::as_float(&inputs[0], &kwargs.what)
+}
+
+fn richardson_output(fields: &[Field], kwargs: RichardsonKwargs) -> PolarsResult<Field> {
+    run::richardson_field(fields, &kwargs)
+}
+
+#[polars_expr(output_type_func_with_kwargs=richardson_output)]
+fn richardson(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: RichardsonKwargs,
+) -> PolarsResult<Series> {
+    run::richardson(inputs, &kwargs, !context.parallel())
+}

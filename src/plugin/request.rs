@@ -1,0 +1,156 @@
+//! The kwargs of each plugin function, parsed and checked once into a request shared by the schema and the run.
+
+use polars::prelude::*;
+use serde::Deserialize;
+
+use super::dtypes::{dtype_name, inner, temporal_unit_ns};
+use crate::core::fd::Stencil;
+use crate::core::series::Method;
+use crate::core::types::Unit;
+
+/// The function the user called and its method parameters, as Python sends
+/// them: `{"function": "gradient", "edge_order": 1}` or
+/// `{"function": "derivative", "order": 2, "accuracy": 4}`.
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(tag = "function", rename_all = "snake_case")]
+pub enum Called {
+    Gradient { edge_order: usize },
+    Derivative { order: usize, accuracy: usize },
+    GradientHorizontal { edge_order: usize },
+}
+
+/// Keyword arguments of `gradient`, `derivative` and `gradient_horizontal`, as
+/// pickled by `polars_gradient._gradient`. Inputs arrive in the order
+/// `[y, x?, key...]`: `has_x` says whether `x` is there, and `n_keys` how many
+/// `partition_by` key columns follow.
+#[derive(Deserialize, Debug, Clone)]
+pub struct DerivativeKwargs {
+    pub called: Called,
+    /// Uniform step, used when there is no `x`.
+    pub spacing: f64,
+    #[serde(default)]
+    pub has_x: bool,
+    #[serde(default)]
+    pub n_keys: usize,
+    /// Leave null rows out instead of propagating nulls.
+    #[serde(default)]
+    pub ignore_nulls: bool,
+    /// For a temporal `x`: the result's time unit in nanoseconds (default: 1 s).
+    #[serde(default)]
+    pub per_ns: Option<i64>,
+}
+
+/// A checked request: what to compute, and how the inputs are laid out.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    /// The function the user called, for error messages.
+    pub name: &'static str,
+    pub method: Method,
+    pub spacing: f64,
+    pub has_x: bool,
+    pub n_keys: usize,
+    pub ignore_nulls: bool,
+    pub per_ns: Option<i64>,
+}
+
+impl Request {
+    /// Checks the numbers (Python checked them first) and gives the method.
+    pub fn parse(kwargs: &DerivativeKwargs) -> PolarsResult<Request> {
+        let (name, method) = match kwargs.called {
+            Called::Gradient { edge_order } => ("gradient", gradient(edge_order, "gradient")?),
+            Called::GradientHorizontal { edge_order } => (
+                "gradient_horizontal",
+                gradient(edge_order, "gradient_horizontal")?,
+            ),
+            Called::Derivative { order, accuracy } => {
+                polars_ensure!(
+                    order >= 1 && accuracy >= 2 && accuracy.is_multiple_of(2),
+                    InvalidOperation: "derivative: order must be at least 1 and accuracy even and at least 2, \
+                    got order {} and accuracy {}", order, accuracy
+                );
+                // The same three-point stencils as numpy's edge_order=2 (Fornberg's
+                // weights on three points are numpy's formulas): use that kernel.
+                let method = if (order, accuracy) == (1, 2) {
+                    Method::Gradient { edge_order: 2 }
+                } else {
+                    Method::Derivative(Stencil { order, accuracy })
+                };
+                ("derivative", method)
+            }
+        };
+        polars_ensure!(
+            kwargs.spacing.is_finite() && kwargs.spacing != 0.0,
+            InvalidOperation: "{}: spacing must be a finite, non-zero number, got {}", name, kwargs.spacing
+        );
+        Ok(Request {
+            name,
+            method,
+            spacing: kwargs.spacing,
+            has_x: kwargs.has_x,
+            n_keys: kwargs.n_keys,
+            ignore_nulls: kwargs.ignore_nulls,
+            per_ns: kwargs.per_ns,
+        })
+    }
+
+    /// How long one unit of `x` is in the result's unit: one for numbers; for
+    /// a temporal `x`, its unit over `per` (default one second), as a reduced ratio.
+    pub fn unit(&self, x: Option<&Field>) -> PolarsResult<Unit> {
+        let name = self.name;
+        let temporal = x.and_then(|x| temporal_unit_ns(inner(x.dtype())));
+        match (x, temporal, self.per_ns) {
+            (_, Some(unit_ns), per) => {
+                let per = per.unwrap_or(1_000_000_000);
+                polars_ensure!(per > 0, InvalidOperation: "{}: per must be a positive duration", name);
+                let g = gcd(unit_ns, per);
+                Ok(Unit {
+                    num: (unit_ns / g) as f64,
+                    den: (per / g) as f64,
+                })
+            }
+            (Some(x), None, Some(_)) => polars_bail!(
+                InvalidOperation: "{}: per is only for a temporal x, but x column '{}' has dtype {}; \
+                accepted with per: a Date, Datetime or Duration column",
+                name, x.name(), dtype_name(x.dtype())
+            ),
+            (None, None, Some(_)) => polars_bail!(
+                InvalidOperation: "{}: per is only for a temporal x, and no x was given", name
+            ),
+            (_, None, None) => Ok(Unit::ONE),
+        }
+    }
+}
+
+fn gradient(edge_order: usize, name: &str) -> PolarsResult<Method> {
+    polars_ensure!(
+        edge_order == 1 || edge_order == 2,
+        InvalidOperation: "{}: edge_order must be 1 or 2, got {}", name, edge_order
+    );
+    Ok(Method::Gradient { edge_order })
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Keyword arguments of `as_float`: what the input is, for the error message.
+#[derive(Deserialize, Debug, Clone)]
+pub struct AsFloatKwargs {
+    pub what: String,
+}
+
+/// Keyword arguments of `richardson`, the plugin behind `derivative_of`.
+/// Inputs: the largest step `h0`, then `f(x)` when the rule samples offset 0,
+/// then `f(x + o * h0 / ratio^k)` for each step `k` and each non-zero sampled
+/// offset `o` (`Rule::sampled_offsets`), offsets inner.
+#[derive(Deserialize, Debug, Clone)]
+pub struct RichardsonKwargs {
+    pub order: usize,
+    pub num_steps: usize,
+    pub ratio: f64,
+    pub error: bool,
+}
