@@ -90,6 +90,26 @@ ROW_WISE: dict[str, pl.Expr] = {
 }
 
 
+# The README's list of fast forms, as the check reads them (dt.epoch is opaque to Polars 1.x).
+FAST_FORMS: dict[str, pl.Expr] = {
+    "sign, cbrt, pow": Y.sign() * Y.cbrt() ** 2,
+    "exp, log1p, trig": Y.exp().log1p().sin().arctan().tanh(),
+    "round, floor, ceil": Y.round(2) + Y.floor() - Y.ceil(),
+    "fill_nan, is_nan": pl.when(Y.is_nan()).then(0.0).otherwise(Y.fill_nan(1.0)),
+    "is_between, is_finite, not_": (Y.is_between(0, 1) & Y.is_finite().not_()).cast(pl.Float64),
+    "replace, coalesce": pl.coalesce(Y.replace(1.0, 2.0), T),
+    "horizontal": pl.sum_horizontal(Y, T) + pl.mean_horizontal(Y, T),
+    "dt": pl.col("ts").dt.hour() + pl.col("ts").dt.timestamp("ms").cast(pl.Float64),
+    "to_physical, struct.field": pl.col("d").to_physical() + pl.col("s").struct.field("a"),
+    "name.keep": (Y * 2).name.keep(),
+}
+
+
+@pytest.mark.parametrize("case", list(FAST_FORMS))
+def test_the_readme_fast_forms_are_row_wise(case: str) -> None:
+    assert is_row_wise(FAST_FORMS[case])
+
+
 def derivatives() -> list[tuple[str, Callable[..., pl.Expr]]]:
     return [
         ("gradient", lambda y, x: grad(y).gradient(x=x)),

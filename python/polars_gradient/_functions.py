@@ -94,7 +94,13 @@ def derivative_of(
     Parameters
     ----------
     f
-        A function of one expression, returning an expression of the same length.
+        A function of one expression, returning an expression of the same length
+        that acts row by row: an ``f`` whose value at a row depends on other rows
+        (``x.sum()``, ``x / x.max()``, ``x.cum_sum()``, ``x.shift()``) is refused
+        with a ``ValueError``, since each row's step would leak into the others.
+        Parts that do not depend on the argument (``pl.col("a").mean()``) are
+        constants. An ``f`` that Polars cannot serialize (a Python function inside)
+        cannot be inspected: it is accepted, and must act row by row.
     at
         Where to differentiate: a column name or an expression (cast to Float64).
     order
@@ -188,7 +194,8 @@ def gradient_of(
     Parameters
     ----------
     f
-        A function of ``len(at)`` expressions, returning one expression.
+        A function of ``len(at)`` expressions, returning one expression that acts
+        row by row in each argument, as in :func:`derivative_of` (checked the same way).
     *at
         Where to differentiate: column names or expressions, at least one.
     step

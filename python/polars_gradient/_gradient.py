@@ -205,11 +205,14 @@ def gradient(
         coordinates (without ``x``: row position times ``spacing``, so a gap
         is a longer step), and those rows are null.
     partition_by
-        Column name(s) or expression(s): compute the gradient within each
-        group of equal keys, in row order within the group; the rows of a
-        group need not be contiguous, and null keys form a group of their own.
-        Gives the same values as ``.over(partition_by)``, in one pass over the
-        data that finds the groups once and spreads the work over the cores.
+        Column name(s) or expression(s): ``y`` and ``x`` are evaluated over the
+        whole frame, then the gradient is computed within each group of equal
+        keys, in row order within the group; the rows of a group need not be
+        contiguous, and null keys form a group of their own. One pass that finds
+        the groups once. Equals ``.over(partition_by)`` when ``y`` and ``x`` are
+        columns, literals or row-wise expressions of them; ``.over`` evaluates
+        them within each group (``cum_sum`` restarts), and takes this one pass
+        by itself only where the values are provably the same.
 
     Returns
     -------
@@ -255,7 +258,8 @@ def gradient(
     IEEE arithmetic, like numpy; duplicate coordinates give inf or NaN.
 
     In ``.over(...)`` and ``group_by(...).agg(...)`` each group is its own
-    series, in row order.
+    series, in row order, with Polars' own semantics: ``y`` and ``x`` are
+    evaluated within each group.
 
     Examples
     --------

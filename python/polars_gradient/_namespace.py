@@ -51,8 +51,9 @@ class GradientNamespace:
             Leave rows with a null value or coordinate out (and null) instead
             of nulling every output whose stencil reads them.
         partition_by
-            Column name(s) or expression(s): the gradient within each group, in
-            row order; the same values as ``.over(partition_by)``, in one pass.
+            Column name(s) or expression(s): ``y`` and ``x`` evaluated over the
+            whole frame, then the gradient within each group, in row order, in
+            one pass; equals ``.over(partition_by)`` for row-wise ``y`` and ``x``.
 
         Returns
         -------

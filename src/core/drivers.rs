@@ -137,7 +137,7 @@ pub fn runs<T: Float, X: Coord>(
                 // SAFETY: the runs are disjoint and within bounds (checked above),
                 // so no two threads touch the same rows.
                 let o = unsafe { out.slice(rows.clone()) };
-                let mut ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
+                let ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
                 if len < min {
                     o.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
                     if let Some(ov) = ov {
@@ -147,16 +147,12 @@ pub fn runs<T: Float, X: Coord>(
                 }
                 let y = &c.y[rows.clone()];
                 let sp = spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit);
-                let v = c.valid.map(|v| &v[rows.clone()]);
-                // The rows at the two ends whose stencil is not the interior one.
-                let head = edge.min(len);
-                let tail = (len - edge.min(len)).max(head);
-                for part in [0..head, tail..len] {
-                    c.method.range(y, sp, part.start, &mut o[part.clone()]);
-                    if let (Some(v), Some(ov)) = (v, ov.as_deref_mut()) {
-                        for i in part {
-                            ov[i] = c.method.stencil_valid(v, i, uniform);
-                        }
+                c.method.ends(y, sp, o);
+                if let (Some(v), Some(ov)) = (c.valid.map(|v| &v[rows.clone()]), ov) {
+                    // The rows at the two ends whose stencil is not the interior one.
+                    let head = edge.min(len);
+                    for i in (0..head).chain((len - head).max(head)..len) {
+                        ov[i] = c.method.stencil_valid(v, i, uniform);
                     }
                 }
             },

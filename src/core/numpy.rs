@@ -70,7 +70,6 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
     if out.is_empty() {
         return;
     }
-    let f = |i: usize| y[i].to_f64();
 
     // Interior rows that fall in the range.
     let lo = start.max(1);
@@ -101,53 +100,69 @@ pub fn gradient_range<T: Float, X: Coord, S: Slot<T>>(
         }
     }
 
-    // The two edge rows, if they fall in the range (computed on raw steps,
-    // scaled once).
-    let scale = |g: f64| match spacing {
-        Spacing::Uniform(_) => g,
-        Spacing::Coords(_, unit) => unit.apply(g),
-    };
-    let dx = |i: usize| -> f64 {
-        match spacing {
-            Spacing::Uniform(h) => h,
-            Spacing::Coords(x, _) => X::delta(x[i], x[i + 1]),
-        }
-    };
+    // The two edge rows, if they fall in the range.
     if start == 0 {
-        out[0].set(T::from_f64(scale(if edge_order == 1 {
-            (f(1) - f(0)) / dx(0)
-        } else {
-            let (a, b, c) = match spacing {
-                Spacing::Uniform(h) => (-1.5 / h, 2.0 / h, -0.5 / h),
-                Spacing::Coords(..) => {
-                    let (d1, d2) = (dx(0), dx(1));
-                    (
-                        -(2.0 * d1 + d2) / (d1 * (d1 + d2)),
-                        (d1 + d2) / (d1 * d2),
-                        -d1 / (d2 * (d1 + d2)),
-                    )
-                }
-            };
-            a * f(0) + b * f(1) + c * f(2)
-        })));
+        out[0].set(T::from_f64(first_edge(y, spacing, edge_order)));
     }
     if end == n {
-        out[n - 1 - start].set(T::from_f64(scale(if edge_order == 1 {
-            (f(n - 1) - f(n - 2)) / dx(n - 2)
-        } else {
-            let (a, b, c) = match spacing {
-                Spacing::Uniform(h) => (0.5 / h, -2.0 / h, 1.5 / h),
-                Spacing::Coords(..) => {
-                    let (d1, d2) = (dx(n - 3), dx(n - 2));
-                    (
-                        d2 / (d1 * (d1 + d2)),
-                        -(d2 + d1) / (d1 * d2),
-                        (2.0 * d2 + d1) / (d2 * (d1 + d2)),
-                    )
-                }
-            };
-            a * f(n - 3) + b * f(n - 2) + c * f(n - 1)
-        })));
+        out[n - 1 - start].set(T::from_f64(last_edge(y, spacing, edge_order)));
+    }
+}
+
+/// Row 0 of numpy.gradient of `y` (`y.len() > edge_order`): the one-sided
+/// difference of `edge_order`, computed on raw steps and scaled once.
+#[inline]
+pub fn first_edge<T: Float, X: Coord>(y: &[T], spacing: Spacing<'_, X>, edge_order: usize) -> f64 {
+    let f = |i: usize| y[i].to_f64();
+    let g = match spacing {
+        Spacing::Uniform(h) if edge_order == 1 => (f(1) - f(0)) / h,
+        Spacing::Uniform(h) => -1.5 / h * f(0) + 2.0 / h * f(1) + -0.5 / h * f(2),
+        Spacing::Coords(x, _) => {
+            let d1 = X::delta(x[0], x[1]);
+            if edge_order == 1 {
+                (f(1) - f(0)) / d1
+            } else {
+                let d2 = X::delta(x[1], x[2]);
+                let a = -(2.0 * d1 + d2) / (d1 * (d1 + d2));
+                let b = (d1 + d2) / (d1 * d2);
+                let c = -d1 / (d2 * (d1 + d2));
+                a * f(0) + b * f(1) + c * f(2)
+            }
+        }
+    };
+    scaled(g, spacing)
+}
+
+/// Row `n - 1` of numpy.gradient of `y`, as `first_edge` mirrored.
+#[inline]
+pub fn last_edge<T: Float, X: Coord>(y: &[T], spacing: Spacing<'_, X>, edge_order: usize) -> f64 {
+    let n = y.len();
+    let f = |i: usize| y[i].to_f64();
+    let g = match spacing {
+        Spacing::Uniform(h) if edge_order == 1 => (f(n - 1) - f(n - 2)) / h,
+        Spacing::Uniform(h) => 0.5 / h * f(n - 3) + -2.0 / h * f(n - 2) + 1.5 / h * f(n - 1),
+        Spacing::Coords(x, _) => {
+            let d2 = X::delta(x[n - 2], x[n - 1]);
+            if edge_order == 1 {
+                (f(n - 1) - f(n - 2)) / d2
+            } else {
+                let d1 = X::delta(x[n - 3], x[n - 2]);
+                let a = d2 / (d1 * (d1 + d2));
+                let b = -(d2 + d1) / (d1 * d2);
+                let c = (2.0 * d2 + d1) / (d2 * (d1 + d2));
+                a * f(n - 3) + b * f(n - 2) + c * f(n - 1)
+            }
+        }
+    };
+    scaled(g, spacing)
+}
+
+/// A derivative in coordinate units, in the result's units.
+#[inline(always)]
+fn scaled<X>(g: f64, spacing: Spacing<'_, X>) -> f64 {
+    match spacing {
+        Spacing::Uniform(_) => g,
+        Spacing::Coords(_, unit) => unit.apply(g),
     }
 }
 

@@ -1,7 +1,7 @@
 //! One series: its derivative by a method (numpy's formulas or Fornberg's weights) under a null policy.
 
 use super::fd::{derivative_range, Stencil};
-use super::numpy::{gradient_range, min_points, stencil};
+use super::numpy::{first_edge, gradient_range, last_edge, min_points, stencil};
 use super::types::{Coord, Float, Slot, Spacing, Unit};
 
 /// Which derivative: numpy.gradient's formulas, or a finite difference of any
@@ -28,6 +28,30 @@ impl Method {
         match self {
             Method::Gradient { .. } => 1,
             Method::Derivative(st) => (st.centred_points(uniform) - 1) / 2,
+        }
+    }
+
+    /// The `edge_rows` at each end of the series `y` (at least `min_points()`
+    /// long) into the same rows of `out` (as long as `y`); other rows untouched.
+    pub fn ends<T: Float, X: Coord, S: Slot<T>>(
+        self,
+        y: &[T],
+        spacing: Spacing<'_, X>,
+        out: &mut [S],
+    ) {
+        let n = y.len();
+        match self {
+            Method::Gradient { edge_order } => {
+                out[0].set(T::from_f64(first_edge(y, spacing, edge_order)));
+                out[n - 1].set(T::from_f64(last_edge(y, spacing, edge_order)));
+            }
+            Method::Derivative(st) => {
+                let edge = self.edge_rows(matches!(spacing, Spacing::Uniform(_)));
+                let head = edge.min(n);
+                let tail = (n - head).max(head);
+                derivative_range(y, spacing, st, 0, &mut out[..head]);
+                derivative_range(y, spacing, st, tail, &mut out[tail..]);
+            }
         }
     }
 

@@ -79,44 +79,94 @@ fn contiguous_runs(keys: &[Series]) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
     if n <= 1 {
         return Ok(Some(if n == 0 { vec![] } else { vec![[0, 1]] }));
     }
-    let mut change: Option<BooleanChunked> = None;
-    for k in keys {
-        // A key dtype without an equality kernel goes to the group-by path.
-        let Ok(neq) = k.slice(1, n - 1).not_equal_missing(&k.slice(0, n - 1)) else {
-            return Ok(None);
-        };
-        change = Some(match change {
-            None => neq,
-            Some(c) => &c | &neq,
-        });
-    }
-    let change = change.expect("at least one key");
-    let change = change.rechunk();
-    let arr = change.downcast_as_array();
-    let n_runs = 1 + arr.values().set_bits();
-    if n_runs > n / 2 {
-        // Runs shorter than two rows on average: interleaved keys, not worth checking.
+    let Some(starts) = run_starts(keys) else {
         return Ok(None);
-    }
-    let mut starts: Vec<Idx> = Vec::with_capacity(n_runs);
-    starts.push(0);
-    starts.extend(arr.values().true_idx_iter().map(|i| (i + 1) as Idx));
+    };
     if starts.len() > 1 && !(keys.len() == 1 && keys[0].is_sorted_flag() != IsSorted::Not) {
-        // One run per key value? Count the distinct keys among the runs' first rows.
+        // One run per key value? The runs' first rows must hold distinct keys: so
+        // they do when the first key rises (or falls) strictly from run to run, as
+        // in sorted data; else count the distinct keys among them.
         let firsts: Vec<Column> = keys
             .iter()
             .map(|k| k.take_slice(&starts).map(Column::from))
             .collect::<PolarsResult<_>>()?;
-        let frame = DataFrame::empty();
-        let gb = frame.group_by_with_series(firsts, true, false)?;
-        if gb.get_groups().len() != starts.len() {
-            return Ok(None);
+        if !strictly_monotone(firsts[0].as_materialized_series()) {
+            let frame = DataFrame::empty();
+            let gb = frame.group_by_with_series(firsts, true, false)?;
+            if gb.get_groups().len() != starts.len() {
+                return Ok(None);
+            }
         }
     }
     let ends = starts.iter().skip(1).copied().chain([n as Idx]);
     Ok(Some(
         starts.iter().zip(ends).map(|(&s, e)| [s, e - s]).collect(),
     ))
+}
+
+/// The first row of each run of equal consecutive keys (nulls equal to each
+/// other), or `None` when the runs are shorter than two rows on average
+/// (interleaved keys, not worth checking further) or a key cannot be compared.
+fn run_starts(keys: &[Series]) -> Option<Vec<Idx>> {
+    let n = keys[0].len();
+    // One integer key without nulls (ids, codes, timestamps): one tight loop.
+    if let [key] = keys {
+        let physical = key.to_physical_repr();
+        use DataType::*;
+        // Integers that Int64 holds exactly.
+        let exact = matches!(
+            physical.dtype(),
+            Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32
+        );
+        if exact && key.null_count() == 0 {
+            let ints = physical.cast(&DataType::Int64).ok()?;
+            let ints = ints.i64().ok()?.rechunk();
+            let v = ints.downcast_as_array().values().as_slice();
+            let mut starts = vec![0 as Idx];
+            for i in 1..n {
+                if v[i] != v[i - 1] {
+                    starts.push(i as Idx);
+                    if starts.len() > n / 2 {
+                        return None;
+                    }
+                }
+            }
+            return Some(starts);
+        }
+    }
+    let mut change: Option<BooleanChunked> = None;
+    for k in keys {
+        // A key dtype without an equality kernel goes to the group-by path.
+        let neq = k
+            .slice(1, n - 1)
+            .not_equal_missing(&k.slice(0, n - 1))
+            .ok()?;
+        change = Some(match change {
+            None => neq,
+            Some(c) => &c | &neq,
+        });
+    }
+    let change = change?;
+    let change = change.rechunk();
+    let arr = change.downcast_as_array();
+    if 1 + arr.values().set_bits() > n / 2 {
+        return None;
+    }
+    let mut starts: Vec<Idx> = Vec::with_capacity(1 + arr.values().set_bits());
+    starts.push(0);
+    starts.extend(arr.values().true_idx_iter().map(|i| (i + 1) as Idx));
+    Some(starts)
+}
+
+/// Whether `s` has no nulls and rises, or falls, strictly from each value to the next.
+fn strictly_monotone(s: &Series) -> bool {
+    let m = s.len();
+    if m < 2 || s.null_count() > 0 {
+        return m < 2;
+    }
+    let (next, prev) = (s.slice(1, m - 1), s.slice(0, m - 1));
+    let all = |c: PolarsResult<BooleanChunked>| c.is_ok_and(|c| c.all());
+    all(next.gt(&prev)) || all(next.lt(&prev))
 }
 
 /// A List or Array column as its flat values (only the part its rows use),
