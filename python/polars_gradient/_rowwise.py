@@ -153,7 +153,11 @@ def is_row_wise(expr: pl.Expr, *, through: Collection[str] | None = None) -> boo
         return None
     if through is None and not _has_column(tree):
         return False
-    return _row_wise(tree, through)
+    try:
+        return _row_wise(tree, through)
+    except (KeyError, TypeError, IndexError, AttributeError):
+        # A node of a shape this module does not know (another Polars version).
+        return False
 
 
 def _has_column(node: Any) -> bool:

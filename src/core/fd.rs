@@ -1,6 +1,6 @@
-//! Finite-difference derivatives of any order and any even accuracy, with
-//! weights from Fornberg's algorithm, on uniform and non-uniform grids. Plain
-//! Rust over slices, like `numpy`.
+//! Finite-difference derivatives of any order and even accuracy, by Fornberg's weights, on uniform and non-uniform grids.
+//!
+//! Plain Rust over slices, like `numpy`.
 //!
 //! Windows (`Stencil::window`): in the interior the centred window, on a
 //! uniform grid `order + accuracy` points for odd orders and

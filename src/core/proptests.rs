@@ -1,7 +1,9 @@
-//! Property tests of the kernels on hostile numbers: NaN, ±inf, duplicate and
-//! non-monotonic coordinates, 1e300 and 1e-300 magnitudes, subnormals, extreme
-//! integers. No panic, no out-of-bounds, and agreement with a straightforward
-//! reference written from numpy's source. `PROPTEST_CASES` sets the count.
+//! Property tests of the core: kernels on hostile numbers against references, and the drivers against each group alone.
+//!
+//! Hostile numbers: NaN, ±inf, duplicate and non-monotonic coordinates, 1e300
+//! and 1e-300 magnitudes, subnormals, extreme integers. No panic, no
+//! out-of-bounds, and agreement with a straightforward reference written from
+//! numpy's source. `PROPTEST_CASES` sets the count.
 
 use proptest::prelude::*;
 
