@@ -125,38 +125,26 @@ pub fn runs<T: Float, X: Coord>(
         if let (Some(v), Some(o)) = (c.valid, valid.as_deref_mut()) {
             series::stencil_validity(v, c.method, uniform, o);
         }
-        let out = SharedMut::new(out);
-        let valid = valid.as_deref_mut().map(SharedMut::new);
-        each(
-            runs,
-            parallel,
-            || (),
-            |_, &[start, len]| {
-                let (start, len) = (start as usize, len as usize);
-                let rows = start..start + len;
-                // SAFETY: the runs are disjoint and within bounds (checked above),
-                // so no two threads touch the same rows.
-                let o = unsafe { out.slice(rows.clone()) };
-                let ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
-                if len < min {
-                    o.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
-                    if let Some(ov) = ov {
-                        ov.fill(false);
-                    }
-                    return;
+        each_run_slice(runs, parallel, out, valid.as_deref_mut(), |rows, o, ov| {
+            let len = rows.len();
+            if len < min {
+                o.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
+                if let Some(ov) = ov {
+                    ov.fill(false);
                 }
-                let y = &c.y[rows.clone()];
-                let sp = spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit);
-                c.method.ends(y, sp, o);
-                if let (Some(v), Some(ov)) = (c.valid.map(|v| &v[rows.clone()]), ov) {
-                    // The rows at the two ends whose stencil is not the interior one.
-                    let head = edge.min(len);
-                    for i in (0..head).chain((len - head).max(head)..len) {
-                        ov[i] = c.method.stencil_valid(v, i, uniform);
-                    }
+                return;
+            }
+            let y = &c.y[rows.clone()];
+            let sp = spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit);
+            c.method.ends(y, sp, o);
+            if let (Some(v), Some(ov)) = (c.valid.map(|v| &v[rows.clone()]), ov) {
+                // The rows at the two ends whose stencil is not the interior one.
+                let head = edge.min(len);
+                for i in (0..head).chain((len - head).max(head)..len) {
+                    ov[i] = c.method.stencil_valid(v, i, uniform);
                 }
-            },
-        );
+            }
+        });
     });
     Output { values, valid }
 }
@@ -172,29 +160,17 @@ fn each_run<T: Float, X: Coord>(
     let needs_validity = c.valid.is_some() || runs.iter().any(|r| (r[1] as usize) < min);
     let mut valid = needs_validity.then(|| vec![false; n]);
     let values = filled(n, |out| {
-        let out = SharedMut::new(out);
-        let valid = valid.as_deref_mut().map(SharedMut::new);
-        each(
-            runs,
-            parallel,
-            || (),
-            |_, &[start, len]| {
-                let rows = start as usize..start as usize + len as usize;
-                // SAFETY: the runs are disjoint and within bounds (checked by the
-                // caller), so no two threads touch the same rows.
-                let o = unsafe { out.slice(rows.clone()) };
-                let ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
-                series::series(
-                    &c.y[rows.clone()],
-                    spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit),
-                    c.valid.map(|v| &v[rows.clone()]),
-                    c.method,
-                    c.ignore_nulls,
-                    o,
-                    ov,
-                );
-            },
-        );
+        each_run_slice(runs, parallel, out, valid.as_deref_mut(), |rows, o, ov| {
+            series::series(
+                &c.y[rows.clone()],
+                spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit),
+                c.valid.map(|v| &v[rows.clone()]),
+                c.method,
+                c.ignore_nulls,
+                o,
+                ov,
+            );
+        });
     });
     Output { values, valid }
 }
@@ -294,6 +270,35 @@ pub fn across<T: Float>(
                 .map(|m| (0..n).map(|i| m[i * k + j]).collect()),
         })
         .collect()
+}
+
+/// `f(rows, out, valid)` for each `[start, len]` run, given that run's rows of
+/// the output buffers, on rayon's threads when `parallel`. The runs must be
+/// disjoint and within the buffers (the callers check it: `assert_exact_cover`).
+fn each_run_slice<S: Send, F>(
+    runs: &[[Idx; 2]],
+    parallel: bool,
+    out: &mut [S],
+    valid: Option<&mut [bool]>,
+    f: F,
+) where
+    F: Fn(std::ops::Range<usize>, &mut [S], Option<&mut [bool]>) + Sync + Send,
+{
+    let out = SharedMut::new(out);
+    let valid = valid.map(SharedMut::new);
+    each(
+        runs,
+        parallel,
+        || (),
+        |_, &[start, len]| {
+            let rows = start as usize..start as usize + len as usize;
+            // SAFETY: the runs are disjoint and within bounds, so no two
+            // threads touch the same rows.
+            let o = unsafe { out.slice(rows.clone()) };
+            let ov = valid.as_ref().map(|v| unsafe { v.slice(rows.clone()) });
+            f(rows, o, ov);
+        },
+    );
 }
 
 /// `f(state, item)` for every item, on rayon's threads when `parallel`, with
