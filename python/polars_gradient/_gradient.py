@@ -428,8 +428,7 @@ def _plugin(
         return expr
     # `.over(keys)` on the result may become this same call with partition_by=keys:
     # only where that provably gives Polars' own values (see GradientExpr).
-    inputs = [y_expr, *args[1:]]
-    if all(is_row_wise(e) for e in inputs):
+    if all(is_row_wise(e) for e in args):  # y, and x when given
         return GradientExpr._wrap(
             expr, lambda keys: _plugin(name, y, x, spacing, per, ignore_nulls, keys, method)
         )
