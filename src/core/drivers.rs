@@ -354,19 +354,23 @@ impl<T: Float, X: Coord> Scratch<T, X> {
 }
 
 fn assert_exact_cover(runs: &[[Idx; 2]], n: usize) {
-    let mut spans: Vec<[Idx; 2]> = runs.to_vec();
-    if !spans.is_sorted() {
-        spans.sort_unstable();
-    }
-    let mut end = 0usize;
-    for [start, len] in spans {
-        assert!(
-            start as usize == end,
-            "runs must cover the rows exactly once"
-        );
-        end = start as usize + len as usize;
-    }
-    assert!(end == n, "runs must cover the rows exactly once");
+    // Where the runs end when each starts where the one before ends; else None.
+    let end = |spans: &[[Idx; 2]]| {
+        let mut end = 0usize;
+        for &[start, len] in spans {
+            if start as usize != end {
+                return None;
+            }
+            end = start as usize + len as usize;
+        }
+        Some(end)
+    };
+    let covered = end(runs).or_else(|| {
+        let mut sorted = runs.to_vec();
+        sorted.sort_unstable();
+        end(&sorted)
+    });
+    assert!(covered == Some(n), "runs must cover the rows exactly once");
 }
 
 /// A mutable buffer shared between threads that write disjoint parts of it.
@@ -534,6 +538,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn runs_in_any_order_are_each_a_series() {
+        let y: Vec<f64> = (0..10).map(|i| (i * i) as f64).collect();
+        let a = runs(cols(&y, None, None), &[[5, 5], [0, 5]], false);
+        let b = runs(cols(&y, None, None), &[[0, 5], [5, 5]], false);
+        assert_eq!(a.values, b.values);
+        assert_eq!(
+            as_options(&a),
+            reference(&y, None, &[0, 1, 2, 3, 4])
+                .into_iter()
+                .chain(reference(&y, None, &[5, 6, 7, 8, 9]))
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

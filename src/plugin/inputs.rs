@@ -79,10 +79,11 @@ fn contiguous_runs(keys: &[Series]) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
     if n <= 1 {
         return Ok(Some(if n == 0 { vec![] } else { vec![[0, 1]] }));
     }
-    let Some(starts) = run_starts(keys) else {
+    let Some((starts, distinct)) = run_starts(keys) else {
         return Ok(None);
     };
-    if starts.len() > 1 && !(keys.len() == 1 && keys[0].is_sorted_flag() != IsSorted::Not) {
+    let sorted = keys.len() == 1 && keys[0].is_sorted_flag() != IsSorted::Not;
+    if starts.len() > 1 && !distinct && !sorted {
         // One run per key value? The runs' first rows must hold distinct keys: so
         // they do when the first key rises (or falls) strictly from run to run, as
         // in sorted data; else count the distinct keys among them.
@@ -105,9 +106,11 @@ fn contiguous_runs(keys: &[Series]) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
 }
 
 /// The first row of each run of equal consecutive keys (nulls equal to each
-/// other), or `None` when the runs are shorter than two rows on average
-/// (interleaved keys, not worth checking further) or a key cannot be compared.
-fn run_starts(keys: &[Series]) -> Option<Vec<Idx>> {
+/// other), and whether the runs are already known to hold distinct keys (an
+/// integer key that rises, or falls, from every run to the next); `None` when
+/// the runs are shorter than two rows on average (interleaved keys, not worth
+/// checking further) or a key cannot be compared.
+fn run_starts(keys: &[Series]) -> Option<(Vec<Idx>, bool)> {
     let n = keys[0].len();
     // One integer key without nulls (ids, codes, timestamps): one tight loop.
     if let [key] = keys {
@@ -119,19 +122,28 @@ fn run_starts(keys: &[Series]) -> Option<Vec<Idx>> {
             Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32
         );
         if exact && key.null_count() == 0 {
-            let ints = physical.cast(&DataType::Int64).ok()?;
-            let ints = ints.i64().ok()?.rechunk();
+            let cast;
+            let ints = if physical.dtype() == &Int64 {
+                physical.i64().ok()?
+            } else {
+                cast = physical.cast(&Int64).ok()?;
+                cast.i64().ok()?
+            };
+            let ints = ints.rechunk();
             let v = ints.downcast_as_array().values().as_slice();
             let mut starts = vec![0 as Idx];
+            let (mut rising, mut falling) = (true, true);
             for i in 1..n {
                 if v[i] != v[i - 1] {
+                    rising &= v[i] > v[i - 1];
+                    falling &= v[i] < v[i - 1];
                     starts.push(i as Idx);
                     if starts.len() > n / 2 {
                         return None;
                     }
                 }
             }
-            return Some(starts);
+            return Some((starts, rising || falling));
         }
     }
     let mut change: Option<BooleanChunked> = None;
@@ -155,7 +167,7 @@ fn run_starts(keys: &[Series]) -> Option<Vec<Idx>> {
     let mut starts: Vec<Idx> = Vec::with_capacity(1 + arr.values().set_bits());
     starts.push(0);
     starts.extend(arr.values().true_idx_iter().map(|i| (i + 1) as Idx));
-    Some(starts)
+    Some((starts, false))
 }
 
 /// Whether `s` has no nulls and rises, or falls, strictly from each value to the next.
