@@ -300,3 +300,10 @@ def test_derivative_of_accepts_constants_from_other_columns() -> None:
     np.testing.assert_allclose(out.to_numpy(), 3.0 * np.cos([0.0, 1.0, 2.0]), rtol=1e-9)
     out = df.select(pg.derivative_of(lambda x: pl.lit(2.0), "x"))["x"]
     assert out.to_list() == [0.0, 0.0, 0.0]
+
+
+def test_this_packages_row_wise_plugins_count_as_row_wise() -> None:
+    """Our own element-wise plugin is row-wise; our gradient (reads neighbours) is not."""
+    as_float = pg.derivative_of(lambda v: v.sin(), "x")
+    assert is_row_wise(as_float)
+    assert not is_row_wise(grad(pl.col("y")).gradient() * 2)

@@ -19,7 +19,8 @@ separable, and older Polars lacks it.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -70,8 +71,9 @@ _WRAPPERS = frozenset({"Alias", "KeepName", "RenameAlias"})
 # Column references (Polars 1.x spells some of them without a Selector).
 _COLUMNS = frozenset({"Column", "Columns", "Selector", "Wildcard", "Nth", "DtypeColumn", "Exclude"})
 
-# The compiled plugin functions of this package that act row by row.
+# The compiled plugin functions of this package that act row by row, and where it lives.
 _OWN_ROW_WISE = frozenset({"as_float", "richardson", "gradient_horizontal"})
+_OWN_LIBRARY = Path(__file__).parent
 
 
 def _tree(expr: pl.Expr) -> Any | None:
@@ -97,15 +99,31 @@ def _function_is_row_wise(function: Any) -> bool:
     if name in _ROW_WISE_FUNCTIONS:
         return True
     if name == "FfiPlugin" and isinstance(payload, dict):
-        return payload.get("symbol") in _OWN_ROW_WISE
+        # Another package's plugin of the same name proves nothing.
+        ours = Path(str(payload.get("lib", ""))).parent == _OWN_LIBRARY
+        return ours and payload.get("symbol") in _OWN_ROW_WISE
     inner, _ = _kind(payload)
     return (name, inner) in _ROW_WISE_FUNCTIONS
 
 
+def _any(node: Any, test: Callable[[str, Any], bool]) -> bool:
+    """Whether ``test(key, value)`` holds for some key of some object in the tree
+    (a bare string node counts as a key with no value)."""
+    if isinstance(node, dict):
+        return any(test(k, v) or _any(v, test) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_any(v, test) for v in node)
+    return isinstance(node, str) and test(node, None)
+
+
 def _reads(node: Any, names: Collection[str]) -> bool:
     """Whether ``node`` reads one of the columns ``names``."""
-    text = json.dumps(node)
-    return any(json.dumps(n) in text for n in names)
+    return _any(node, lambda k, v: k == "Column" and v in names)
+
+
+def _has_column(node: Any) -> bool:
+    """Whether ``node`` reads any column (by name, selector or wildcard)."""
+    return _any(node, lambda k, v: k in _COLUMNS)
 
 
 def _row_wise(node: Any, through: Collection[str] | None) -> bool:
@@ -158,11 +176,3 @@ def is_row_wise(expr: pl.Expr, *, through: Collection[str] | None = None) -> boo
     except (KeyError, TypeError, IndexError, AttributeError):
         # A node of a shape this module does not know (another Polars version).
         return False
-
-
-def _has_column(node: Any) -> bool:
-    if isinstance(node, dict):
-        return any(k in _COLUMNS or _has_column(v) for k, v in node.items())
-    if isinstance(node, list):
-        return any(_has_column(v) for v in node)
-    return isinstance(node, str) and node == "Wildcard"
