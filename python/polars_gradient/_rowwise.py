@@ -19,6 +19,7 @@ separable, and older Polars lacks it.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ _COLUMNS = frozenset({"Column", "Columns", "Selector", "Wildcard", "Nth", "Dtype
 
 # The compiled plugin functions of this package that act row by row, and where it lives.
 _OWN_ROW_WISE = frozenset({"as_float", "richardson", "gradient_horizontal"})
-_OWN_LIBRARY = Path(__file__).parent
+_OWN_LIBRARY = Path(__file__).resolve().parent
 
 
 def _tree(expr: pl.Expr) -> Any | None:
@@ -99,8 +100,10 @@ def _function_is_row_wise(function: Any) -> bool:
     if name in _ROW_WISE_FUNCTIONS:
         return True
     if name == "FfiPlugin" and isinstance(payload, dict):
-        # Another package's plugin of the same name proves nothing.
-        ours = Path(str(payload.get("lib", ""))).parent == _OWN_LIBRARY
+        # Another package's plugin of the same name proves nothing. Polars keeps
+        # the library's path relative to sys.prefix unless it was registered absolute.
+        lib = Path(sys.prefix) / str(payload.get("lib", ""))
+        ours = lib.resolve().parent == _OWN_LIBRARY
         return ours and payload.get("symbol") in _OWN_ROW_WISE
     inner, _ = _kind(payload)
     return (name, inner) in _ROW_WISE_FUNCTIONS
