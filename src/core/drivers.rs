@@ -71,7 +71,7 @@ pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output
             series::series(c.y, sp, c.valid, c.method, c.ignore_nulls, out, ov);
             return;
         }
-        column_pass(c, out, parallel);
+        column_pass(c, 0, out, parallel);
         if let (Some(v), Some(o)) = (c.valid, valid.as_deref_mut()) {
             series::stencil_validity(v, c.method, c.x.is_none(), o);
         }
@@ -79,39 +79,57 @@ pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output
     Output { values, valid }
 }
 
-/// Every row of the whole column (at least `method.min_points()` rows) as one
-/// series' derivative, in pieces across threads when `parallel` and long.
+/// Rows `start..start + out.len()` of the whole column (at least
+/// `method.min_points()` rows) as one series' derivative, in pieces across
+/// threads when `parallel` and long.
 fn column_pass<T: Float, X: Coord, S: Slot<T>>(
     c: Columns<'_, T, X>,
+    start: usize,
     out: &mut [S],
     parallel: bool,
 ) {
-    let n = c.y.len();
+    let n = out.len();
     let sp = spacing(c.x, c.h, c.unit);
     if !parallel || n < PARALLEL_MIN_ROWS {
-        c.method.range(c.y, sp, 0, out);
+        c.method.range(c.y, sp, start, out);
         return;
     }
     let piece = n.div_ceil(rayon::current_num_threads().max(1) * 4);
     out.par_chunks_mut(piece)
         .enumerate()
-        .for_each(|(k, o)| c.method.range(c.y, sp, k * piece, o));
+        .for_each(|(k, o)| c.method.range(c.y, sp, start + k * piece, o));
 }
+
+/// Rows per block of runs in `runs`: small enough that a block's inputs and
+/// output stay in cache between the column pass and the fix-up of its ends.
+const BLOCK_ROWS: usize = 1 << 13;
 
 /// Each `[start, len]` run of consecutive rows is its own series. The runs
 /// must cover the rows exactly once (checked).
 ///
 /// One pass of the ungrouped kernel over the whole column gives every row whose
 /// stencil lies inside its run (the same rows, the same arithmetic); then only
-/// the `edge_rows` at each end of each run are recomputed within their run. With
+/// the `edge_rows` at each end of each run are recomputed within their run.
+/// Runs in row order go in blocks of whole runs (`BLOCK_ROWS`), each block's
+/// pass and fix-ups one after the other while its rows are in cache. With
 /// `ignore_nulls` and nulls, where the points move, each run is a series of its own.
 pub fn runs<T: Float, X: Coord>(
     c: Columns<'_, T, X>,
     runs: &[[Idx; 2]],
     parallel: bool,
 ) -> Output<T> {
+    runs_in_blocks(c, runs, parallel, BLOCK_ROWS)
+}
+
+/// `runs` with blocks of at least `block_rows` rows (tests try small ones).
+pub(crate) fn runs_in_blocks<T: Float, X: Coord>(
+    c: Columns<'_, T, X>,
+    runs: &[[Idx; 2]],
+    parallel: bool,
+    block_rows: usize,
+) -> Output<T> {
     let n = c.y.len();
-    assert_exact_cover(runs, n);
+    let in_order = assert_exact_cover(runs, n);
     let min = c.method.min_points();
     if n < min || (c.ignore_nulls && c.valid.is_some()) {
         return each_run(c, runs, parallel);
@@ -120,33 +138,154 @@ pub fn runs<T: Float, X: Coord>(
     let edge = c.method.edge_rows(uniform);
     let short = runs.iter().any(|r| (r[1] as usize) < min);
     let mut valid = (c.valid.is_some() || short).then(|| vec![true; n]);
+    // The ends of one run, given its rows of the output buffers.
+    let fix = |rows: std::ops::Range<usize>, o: &mut [MaybeUninit<T>], ov: Option<&mut [bool]>| {
+        let len = rows.len();
+        if len < min {
+            o.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
+            if let Some(ov) = ov {
+                ov.fill(false);
+            }
+            return;
+        }
+        let y = &c.y[rows.clone()];
+        let sp = spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit);
+        c.method.ends(y, sp, o);
+        if let (Some(v), Some(ov)) = (c.valid.map(|v| &v[rows.clone()]), ov) {
+            // The rows at the two ends whose stencil is not the interior one.
+            let head = edge.min(len);
+            for i in (0..head).chain((len - head).max(head)..len) {
+                ov[i] = c.method.stencil_valid(v, i, uniform);
+            }
+        }
+    };
     let values = filled(n, |out| {
-        column_pass(c, out, parallel);
         if let (Some(v), Some(o)) = (c.valid, valid.as_deref_mut()) {
             series::stencil_validity(v, c.method, uniform, o);
         }
-        each_run_slice(runs, parallel, out, valid.as_deref_mut(), |rows, o, ov| {
-            let len = rows.len();
-            if len < min {
-                o.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
-                if let Some(ov) = ov {
-                    ov.fill(false);
+        if !in_order {
+            column_pass(c, 0, out, parallel);
+            each_run_slice(runs, parallel, 64, out, valid.as_deref_mut(), fix);
+            return;
+        }
+        let blocks = blocks(runs, block_rows);
+        each_run_slice(
+            &blocks,
+            parallel,
+            1,
+            out,
+            valid.as_deref_mut(),
+            |rows, o, mut ov| {
+                column_pass(c, rows.start, o, parallel);
+                let first = runs.partition_point(|r| (r[0] as usize) < rows.start);
+                for &[start, len] in runs[first..]
+                    .iter()
+                    .take_while(|r| (r[0] as usize) < rows.end)
+                {
+                    let run = start as usize..start as usize + len as usize;
+                    let local = run.start - rows.start..run.end - rows.start;
+                    fix(
+                        run,
+                        &mut o[local.clone()],
+                        ov.as_deref_mut().map(|v| &mut v[local]),
+                    );
                 }
-                return;
-            }
-            let y = &c.y[rows.clone()];
-            let sp = spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit);
-            c.method.ends(y, sp, o);
-            if let (Some(v), Some(ov)) = (c.valid.map(|v| &v[rows.clone()]), ov) {
-                // The rows at the two ends whose stencil is not the interior one.
-                let head = edge.min(len);
-                for i in (0..head).chain((len - head).max(head)..len) {
-                    ov[i] = c.method.stencil_valid(v, i, uniform);
-                }
-            }
-        });
+            },
+        );
     });
     Output { values, valid }
+}
+
+/// Runs in row order gathered into `[start, len]` blocks of whole runs, each
+/// at least `rows` long (but the last).
+fn blocks(runs: &[[Idx; 2]], rows: usize) -> Vec<[Idx; 2]> {
+    let mut blocks = Vec::new();
+    let mut block = [0 as Idx, 0];
+    for &[start, len] in runs {
+        if block[1] == 0 {
+            block[0] = start;
+        }
+        block[1] += len;
+        if block[1] as usize >= rows {
+            blocks.push(block);
+            block[1] = 0;
+        }
+    }
+    if block[1] > 0 {
+        blocks.push(block);
+    }
+    blocks
+}
+
+/// The first row of each run of equal consecutive `keys`, and whether the runs
+/// are known to hold distinct keys (the key rises, or falls, from every run to
+/// the next); `None` when some piece of the column has runs shorter than two
+/// rows on average (interleaved keys: not worth going on). In pieces across
+/// threads when `parallel` and long.
+pub fn run_starts<K: PartialOrd + Copy + Sync>(
+    keys: &[K],
+    parallel: bool,
+) -> Option<(Vec<Idx>, bool)> {
+    let n = keys.len();
+    // One piece: its run starts (a row whose key differs from the row before;
+    // the first row of the column always), and whether the key rose, fell.
+    let piece = |rows: std::ops::Range<usize>| -> Option<(Vec<Idx>, bool, bool)> {
+        let (mut rising, mut falling) = (true, true);
+        let mut starts = Vec::new();
+        if rows.start == 0 && !rows.is_empty() {
+            starts.push(0);
+        }
+        let cap = rows.len() / 2 + 1;
+        // 64 rows at a time: a byte per row, 1 where its key differs from the
+        // one before (a loop without branches, vectorised), then 8 bytes at
+        // a time packed into 8 bits and the set bits read off.
+        let mut at = rows.start.max(1);
+        let mut changed = [0u8; 64];
+        while at < rows.end {
+            let m = (rows.end - at).min(64);
+            let (prev, next) = (&keys[at - 1..at - 1 + m], &keys[at..at + m]);
+            for ((c, &a), &b) in changed.iter_mut().zip(prev).zip(next) {
+                *c = (a != b) as u8;
+            }
+            changed[m..].fill(0);
+            for (w, word) in changed.chunks_exact(8).enumerate() {
+                let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                // Byte k (0 or 1) lands on bit 56 + k.
+                let mut bits = word.wrapping_mul(0x0102_0408_1020_4080) >> 56;
+                while bits != 0 {
+                    let i = at + 8 * w + bits.trailing_zeros() as usize;
+                    // Only where the key changes can it rise or fall.
+                    rising &= keys[i - 1] < keys[i];
+                    falling &= keys[i - 1] > keys[i];
+                    starts.push(i as Idx);
+                    bits &= bits - 1;
+                }
+            }
+            if starts.len() > cap {
+                return None;
+            }
+            at += m;
+        }
+        Some((starts, rising, falling))
+    };
+    let pieces: Vec<Option<_>> = if parallel && n >= PARALLEL_MIN_ROWS {
+        let size = n.div_ceil(rayon::current_num_threads().max(1) * 4);
+        (0..n.div_ceil(size))
+            .into_par_iter()
+            .map(|k| piece(k * size..((k + 1) * size).min(n)))
+            .collect()
+    } else {
+        vec![piece(0..n)]
+    };
+    let mut starts = Vec::with_capacity(pieces.iter().flatten().map(|p| p.0.len()).sum());
+    let (mut rising, mut falling) = (true, true);
+    for p in pieces {
+        let (s, r, f) = p?;
+        starts.extend_from_slice(&s);
+        rising &= r;
+        falling &= f;
+    }
+    Some((starts, rising || falling))
 }
 
 /// Each run as a series of its own (`series::series` per run).
@@ -160,17 +299,24 @@ fn each_run<T: Float, X: Coord>(
     let needs_validity = c.valid.is_some() || runs.iter().any(|r| (r[1] as usize) < min);
     let mut valid = needs_validity.then(|| vec![false; n]);
     let values = filled(n, |out| {
-        each_run_slice(runs, parallel, out, valid.as_deref_mut(), |rows, o, ov| {
-            series::series(
-                &c.y[rows.clone()],
-                spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit),
-                c.valid.map(|v| &v[rows.clone()]),
-                c.method,
-                c.ignore_nulls,
-                o,
-                ov,
-            );
-        });
+        each_run_slice(
+            runs,
+            parallel,
+            64,
+            out,
+            valid.as_deref_mut(),
+            |rows, o, ov| {
+                series::series(
+                    &c.y[rows.clone()],
+                    spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit),
+                    c.valid.map(|v| &v[rows.clone()]),
+                    c.method,
+                    c.ignore_nulls,
+                    o,
+                    ov,
+                );
+            },
+        );
     });
     Output { values, valid }
 }
@@ -195,7 +341,7 @@ where
     assert!(covered <= n, "groups cover more rows than there are");
     let values = SharedMut::new(&mut out.values);
     let valid = out.valid.as_deref_mut().map(SharedMut::new);
-    each(groups, parallel, Scratch::<T, X>::default, |s, g| {
+    each(groups, parallel, 64, Scratch::<T, X>::default, |s, g| {
         let idx = g.as_ref();
         s.load(c, idx);
         let len = idx.len();
@@ -273,11 +419,13 @@ pub fn across<T: Float>(
 }
 
 /// `f(rows, out, valid)` for each `[start, len]` run, given that run's rows of
-/// the output buffers, on rayon's threads when `parallel`. The runs must be
-/// disjoint and within the buffers (the callers check it: `assert_exact_cover`).
+/// the output buffers, on rayon's threads (at least `min_len` runs per task)
+/// when `parallel`. The runs must be disjoint and within the buffers (the
+/// callers check it: `assert_exact_cover`).
 fn each_run_slice<S: Send, F>(
     runs: &[[Idx; 2]],
     parallel: bool,
+    min_len: usize,
     out: &mut [S],
     valid: Option<&mut [bool]>,
     f: F,
@@ -289,6 +437,7 @@ fn each_run_slice<S: Send, F>(
     each(
         runs,
         parallel,
+        min_len,
         || (),
         |_, &[start, len]| {
             let rows = start as usize..start as usize + len as usize;
@@ -303,14 +452,17 @@ fn each_run_slice<S: Send, F>(
 
 /// `f(state, item)` for every item, on rayon's threads when `parallel`, with
 /// one `init()` state per thread.
-fn each<G, S, I, F>(items: &[G], parallel: bool, init: I, f: F)
+fn each<G, S, I, F>(items: &[G], parallel: bool, min_len: usize, init: I, f: F)
 where
     G: Sync,
     I: Fn() -> S + Sync + Send,
     F: Fn(&mut S, &G) + Sync + Send,
 {
     if parallel {
-        items.par_iter().with_min_len(64).for_each_init(init, f);
+        items
+            .par_iter()
+            .with_min_len(min_len)
+            .for_each_init(init, f);
     } else {
         let mut state = init();
         items.iter().for_each(|g| f(&mut state, g));
@@ -353,7 +505,8 @@ impl<T: Float, X: Coord> Scratch<T, X> {
     }
 }
 
-fn assert_exact_cover(runs: &[[Idx; 2]], n: usize) {
+/// Panics unless the runs cover `0..n` exactly once; whether they are in row order.
+fn assert_exact_cover(runs: &[[Idx; 2]], n: usize) -> bool {
     // Where the runs end when each starts where the one before ends; else None.
     let end = |spans: &[[Idx; 2]]| {
         let mut end = 0usize;
@@ -365,12 +518,14 @@ fn assert_exact_cover(runs: &[[Idx; 2]], n: usize) {
         }
         Some(end)
     };
-    let covered = end(runs).or_else(|| {
+    let in_order = end(runs);
+    let covered = in_order.or_else(|| {
         let mut sorted = runs.to_vec();
         sorted.sort_unstable();
         end(&sorted)
     });
     assert!(covered == Some(n), "runs must cover the rows exactly once");
+    in_order.is_some()
 }
 
 /// A mutable buffer shared between threads that write disjoint parts of it.
@@ -497,6 +652,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn run_starts_in_pieces_equal_one_scan() {
+        let n = PARALLEL_MIN_ROWS * 3 + 17;
+        // Runs of 1..9 rows; the key rises, or falls, or jumps about.
+        let lens = (0..n).map(|i| 1 + (i * 7919) % 9);
+        let mut rising = Vec::with_capacity(n);
+        for (k, len) in lens.enumerate() {
+            rising.extend(std::iter::repeat_n(k as i64, len));
+            if rising.len() >= n {
+                break;
+            }
+        }
+        rising.truncate(n);
+        let falling: Vec<i64> = rising.iter().map(|k| -k).collect();
+        let jumping: Vec<i64> = rising.iter().map(|k| (k * 37) % 1000).collect();
+        for (keys, distinct) in [(&rising, true), (&falling, true), (&jumping, false)] {
+            let want: Vec<Idx> = (0..n)
+                .filter(|&i| i == 0 || keys[i] != keys[i - 1])
+                .map(|i| i as Idx)
+                .collect();
+            for parallel in [false, true] {
+                assert_eq!(run_starts(keys, parallel), Some((want.clone(), distinct)));
+            }
+        }
+        // Interleaved keys are not scanned to the end.
+        let interleaved: Vec<i64> = (0..n as i64).map(|i| i % 3).collect();
+        assert_eq!(run_starts(&interleaved, true), None);
+        assert_eq!(run_starts::<i64>(&[], true), Some((vec![], true)));
     }
 
     #[test]

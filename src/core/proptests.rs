@@ -179,7 +179,8 @@ proptest! {
 
     /// The runs driver (one whole-column pass, then each run's ends recomputed)
     /// is bit-equal to each run as a series of its own: every method, with and
-    /// without coordinates, nulls and either null policy, runs of any length.
+    /// without coordinates, nulls and either null policy, runs of any length,
+    /// in blocks of any size.
     #[test]
     fn runs_driver_matches_each_run_alone(
         y in prop::collection::vec(hostile(), 0..80),
@@ -190,6 +191,7 @@ proptest! {
         with_nulls in any::<bool>(),
         ignore_nulls in any::<bool>(),
         method_pick in 0usize..6,
+        block_rows in 1usize..30,
     ) {
         let n = y.len();
         let x: Vec<f64> = steps[..n].iter().scan(0.0, |t, s| { *t += s; Some(*t) }).collect();
@@ -220,8 +222,8 @@ proptest! {
             unit: Unit::ONE,
             ignore_nulls,
         };
-        for parallel in [false, true] {
-            let out = drivers::runs(c, &runs_v, parallel);
+        for (parallel, block_rows) in [(false, 1 << 13), (true, 1 << 13), (false, block_rows), (true, block_rows)] {
+            let out = drivers::runs_in_blocks(c, &runs_v, parallel, block_rows);
             for &[s, l] in &runs_v {
                 let rows = s as usize..(s + l) as usize;
                 let mut alone = vec![0.0; rows.len()];

@@ -8,7 +8,7 @@ use pyo3_polars::export::polars_arrow::offset::OffsetsBuffer;
 
 use super::dtypes::{dtype_name, Groups};
 use super::request::Request;
-use crate::core::drivers::Idx;
+use crate::core::drivers::{self, Idx};
 
 /// The inputs `[y, x?, key...]` of a request, as fields (for the schema) or as
 /// series (for the run).
@@ -59,11 +59,11 @@ impl Split<'_, Series> {
 /// The groups of the `partition_by` keys, found once: consecutive runs when
 /// the keys are already grouped, else Polars' own group-by. Null keys form a
 /// group of their own, as in `.over()`.
-pub fn find_groups(keys: &[Series]) -> PolarsResult<Groups> {
+pub fn find_groups(keys: &[Series], parallel: bool) -> PolarsResult<Groups> {
     if keys.is_empty() {
         return Ok(Groups::Whole);
     }
-    if let Some(runs) = contiguous_runs(keys)? {
+    if let Some(runs) = contiguous_runs(keys, parallel)? {
         return Ok(Groups::Runs(runs));
     }
     let columns: Vec<Column> = keys.iter().cloned().map(Column::from).collect();
@@ -74,12 +74,12 @@ pub fn find_groups(keys: &[Series]) -> PolarsResult<Groups> {
 
 /// The runs of equal consecutive keys, if every key value occupies exactly one
 /// run (the frame is grouped by the keys); `None` if some value comes back later.
-fn contiguous_runs(keys: &[Series]) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
+fn contiguous_runs(keys: &[Series], parallel: bool) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
     let n = keys[0].len();
     if n <= 1 {
         return Ok(Some(if n == 0 { vec![] } else { vec![[0, 1]] }));
     }
-    let Some((starts, distinct)) = run_starts(keys) else {
+    let Some((starts, distinct)) = run_starts(keys, parallel) else {
         return Ok(None);
     };
     let sorted = keys.len() == 1 && keys[0].is_sorted_flag() != IsSorted::Not;
@@ -109,41 +109,27 @@ fn contiguous_runs(keys: &[Series]) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
 /// other), and whether the runs are already known to hold distinct keys (an
 /// integer key that rises, or falls, from every run to the next); `None` when
 /// the runs are shorter than two rows on average (interleaved keys, not worth
-/// checking further) or a key cannot be compared.
-fn run_starts(keys: &[Series]) -> Option<(Vec<Idx>, bool)> {
+/// checking further; for an integer key, in some piece of the column) or a key
+/// cannot be compared.
+fn run_starts(keys: &[Series], parallel: bool) -> Option<(Vec<Idx>, bool)> {
     let n = keys[0].len();
-    // One integer key without nulls (ids, codes, timestamps): one tight loop.
+    // One integer key without nulls (ids, codes, timestamps): a scan of its values.
     if let [key] = keys {
         let physical = key.to_physical_repr();
-        use DataType::*;
-        // Integers that Int64 holds exactly.
-        let exact = matches!(
-            physical.dtype(),
-            Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32
-        );
-        if exact && key.null_count() == 0 {
-            let cast;
-            let ints = if physical.dtype() == &Int64 {
-                physical.i64().ok()?
-            } else {
-                cast = physical.cast(&Int64).ok()?;
-                cast.i64().ok()?
-            };
-            let ints = ints.rechunk();
-            let v = ints.downcast_as_array().values().as_slice();
-            let mut starts = vec![0 as Idx];
-            let (mut rising, mut falling) = (true, true);
-            for i in 1..n {
-                if v[i] != v[i - 1] {
-                    rising &= v[i] > v[i - 1];
-                    falling &= v[i] < v[i - 1];
-                    starts.push(i as Idx);
-                    if starts.len() > n / 2 {
-                        return None;
+        if key.null_count() == 0 {
+            use DataType::*;
+            macro_rules! scan {
+                ($($dt:ident => $get:ident),*) => {
+                    match physical.dtype() {
+                        $($dt => {
+                            let ca = physical.$get().ok()?.rechunk();
+                            return drivers::run_starts(ca.downcast_as_array().values().as_slice(), parallel);
+                        })*
+                        _ => {}
                     }
-                }
+                };
             }
-            return Some((starts, rising || falling));
+            scan!(Int8 => i8, Int16 => i16, Int32 => i32, Int64 => i64, UInt8 => u8, UInt16 => u16, UInt32 => u32, UInt64 => u64);
         }
     }
     let mut change: Option<BooleanChunked> = None;

@@ -34,7 +34,7 @@ pub fn differentiate(inputs: &[Series], req: &Request, parallel: bool) -> Polars
         parallel,
     };
     if !matches!(y.dtype(), DataType::List(_) | DataType::Array(..)) {
-        return dispatch(y, x, &out_dtype, &job(&find_groups(split.keys)?));
+        return dispatch(y, x, &out_dtype, &job(&find_groups(split.keys, parallel)?));
     }
     let rows = Rows::of(y, req.name)?;
     let x_values = x.map(|x| rows.aligned(x, y, req.name)).transpose()?;
