@@ -7,7 +7,12 @@ import importlib
 
 import pytest
 
-MODULES = ["polars_gradient._gradient", "polars_gradient._namespace", "polars_gradient._functions"]
+MODULES = [
+    "polars_gradient._gradient",
+    "polars_gradient._namespace",
+    "polars_gradient._functions",
+    "polars_gradient._smooth",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -169,6 +169,14 @@ def hostile(draw: st.DrawFn) -> dict[str, Any]:
                 st.fixed_dictionaries(
                     {"order": st.integers(1, 3), "accuracy": st.sampled_from([2, 4])}
                 ),
+                st.fixed_dictionaries(
+                    {
+                        "savgol": st.just(True),
+                        "window": st.sampled_from([1, 3, 5]),
+                        "order": st.integers(0, 1),
+                    }
+                ),
+                st.fixed_dictionaries({"integral": st.sampled_from(["cumulative", "total"])}),
             )
         ),
         "ignore_nulls": draw(st.booleans()),
@@ -197,6 +205,8 @@ def expected_error(case: dict[str, Any]) -> str | None:
     y_inner = nested_inner(y)
     if not (is_number(y) or (y_inner is not None and is_number(y_inner))):
         return rf"y column 'y' has dtype {re.escape(shown(y))}; accepted"
+    if y_inner is not None and is_total(case):
+        return rf"trapezoid: y column 'y' has dtype {re.escape(shown(y))}; accepted"
     if x is not None:
         x_inner = nested_inner(x)
         if y_inner is None and not is_coordinate(x):
@@ -213,13 +223,19 @@ def expected_error(case: dict[str, Any]) -> str | None:
         return POLARS_OVER
     for name, series in case["other_length"].items():
         length = len(series)
-        used = name == "x" or case["context"] in ("over", "partition_by")
+        contexts = ("over",) if is_total(case) else ("over", "partition_by")
+        used = name == "x" or case["context"] in contexts
         if used and length != n:
             what = "x" if name == "x" else "partition_by"
             return rf"{what} column '{name}' has length {length} but y column 'y' has length {n}"
     if y_inner is not None and x is not None:
         return "maybe: each row of x must have as many values as the row of y"
     return None
+
+
+def is_total(case: dict[str, Any]) -> bool:
+    """A ``trapezoid``: one value per series (and no ``partition_by``)."""
+    return bool(case["method"].get("integral") == "total")
 
 
 def build(case: dict[str, Any]) -> pl.Expr:
@@ -229,7 +245,16 @@ def build(case: dict[str, Any]) -> pl.Expr:
     options: dict[str, Any] = {"ignore_nulls": case["ignore_nulls"]}
     if case["context"] == "partition_by":
         options["partition_by"] = keys
-    if "order" in method:
+    if method.pop("savgol", False):
+        method["order"] = order = min(method["order"], method["window"] - 1)
+        polyorder = min(method["window"] - 1, order + 1)
+        expr = pg.savgol("y", x, **method, polyorder=polyorder, **options)
+    elif method.get("integral") == "cumulative":
+        expr = pg.cumulative_trapezoid("y", x, **options)
+    elif is_total(case):
+        options.pop("partition_by", None)  # trapezoid has none: the whole column
+        expr = pg.trapezoid("y", x, **options)
+    elif "order" in method:
         expr = pg.derivative("y", x, **method, **options)
     else:
         expr = pg.gradient("y", x, **method, **options)
@@ -281,5 +306,6 @@ def test_hostile_frames_work_or_name_the_column_and_dtype(case: dict[str, Any]) 
     )
     event("works", str(out.schema["y"]))
     assert out.columns == ["y"]
-    assert out.height == frame.height
+    over = case["context"] == "over" and case["keys"]
+    assert out.height == (1 if is_total(case) and not over else frame.height)
     assert out.schema["y"] == predicted_dtype(frame)

@@ -13,13 +13,17 @@ from polars_gradient._functions import derivative_of, gradient_of
 from polars_gradient._gradient import derivative, gradient, gradient_horizontal
 from polars_gradient._internal import __version__
 from polars_gradient._namespace import GradientNamespace
+from polars_gradient._smooth import cumulative_trapezoid, savgol, trapezoid
 
 __all__ = [
     "GradientNamespace",
     "__version__",
+    "cumulative_trapezoid",
     "derivative",
     "derivative_of",
     "gradient",
     "gradient_horizontal",
     "gradient_of",
+    "savgol",
+    "trapezoid",
 ]

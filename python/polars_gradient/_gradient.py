@@ -87,8 +87,10 @@ _CALENDAR_UNITS = {"mo", "q", "y", "i"}
 _DURATION_PART = re.compile(r"(\d+)(ns|us|µs|ms|mo|s|m|h|d|w|q|y|i)")
 
 
-def _per_ns(per: object, name: str) -> int:
-    """``per`` as a whole number of nanoseconds (a fixed-length duration)."""
+def _per_ns(per: object, name: str, what: str = "per") -> int:
+    """``per`` as a whole number of nanoseconds (a fixed-length duration).
+
+    ``what`` names the argument in errors (``per``, or ``window``)."""
     if isinstance(per, dt.timedelta):
         ns = (per.days * 86_400 + per.seconds) * 1_000_000_000 + per.microseconds * 1_000
     elif isinstance(per, str):
@@ -96,25 +98,25 @@ def _per_ns(per: object, name: str) -> int:
         parts = _DURATION_PART.findall(text)
         if not parts or "".join(n + u for n, u in parts) != text:
             raise ValueError(
-                f"{name}: per must be a Polars duration string such as '1s', '250ms', '15m', "
+                f"{name}: {what} must be a Polars duration string such as '1s', '250ms', '15m', "
                 f"'1h' or '1d', or a datetime.timedelta; got {per!r}"
             )
         calendar = [u for _, u in parts if u in _CALENDAR_UNITS]
         if calendar:
             raise ValueError(
-                f"{name}: per must have a fixed length; {per!r} uses the calendar unit "
+                f"{name}: {what} must have a fixed length; {per!r} uses the calendar unit "
                 f"{calendar[0]!r}, whose length varies. Use fixed units: ns, us, ms, s, m, h, d, w"
             )
         ns = sum(int(n) * _FIXED_UNITS_NS[u] for n, u in parts)
     else:
         raise TypeError(
-            f"{name}: per must be a duration string (for example '1s') or a datetime.timedelta, "
+            f"{name}: {what} must be a duration string (for example '1s') or a datetime.timedelta, "
             f"got {per!r} of type {type(per).__name__}"
         )
     if ns <= 0:
-        raise ValueError(f"{name}: per must be a positive duration, got {per!r}")
+        raise ValueError(f"{name}: {what} must be a positive duration, got {per!r}")
     if ns >= 2**63:
-        raise ValueError(f"{name}: per is too long, got {per!r}")
+        raise ValueError(f"{name}: {what} is too long, got {per!r}")
     return ns
 
 
@@ -392,9 +394,11 @@ def _plugin(
     per: str | dt.timedelta | None,
     ignore_nulls: bool,
     partition_by: IntoKeys | None,
-    method: dict[str, int],
+    method: dict[str, Any],
+    returns_scalar: bool = False,
 ) -> pl.Expr:
-    """The plugin call shared by ``gradient`` and ``derivative``: checks and kwargs."""
+    """The plugin call shared by ``gradient``, ``derivative``, ``savgol`` and the
+    trapezoid functions: checks and kwargs. ``name`` is the plugin function."""
     if not isinstance(ignore_nulls, bool):
         raise TypeError(f"{name}: ignore_nulls must be True or False, got {ignore_nulls!r}")
     if per is not None and x is None:
@@ -423,14 +427,16 @@ def _plugin(
             "per_ns": per_ns,
         },
         is_elementwise=False,
+        returns_scalar=returns_scalar,
     )
-    if keys:
+    if keys or returns_scalar:
         return expr
     # `.over(keys)` on the result may become this same call with partition_by=keys:
     # only where that provably gives Polars' own values (see GradientExpr).
     if all(is_row_wise(e) for e in args):  # y, and x when given
         return GradientExpr._wrap(
-            expr, lambda keys: _plugin(name, y, x, spacing, per, ignore_nulls, keys, method)
+            expr,
+            lambda keys: _plugin(name, y, x, spacing, per, ignore_nulls, keys, method),
         )
     return expr
 

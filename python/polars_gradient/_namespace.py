@@ -9,6 +9,10 @@ import polars as pl
 from polars_gradient._gradient import IntoExpr, IntoKeys
 from polars_gradient._gradient import derivative as _derivative
 from polars_gradient._gradient import gradient as _gradient
+from polars_gradient._smooth import Window
+from polars_gradient._smooth import cumulative_trapezoid as _cumulative_trapezoid
+from polars_gradient._smooth import savgol as _savgol
+from polars_gradient._smooth import trapezoid as _trapezoid
 
 
 @pl.api.register_expr_namespace("grad")
@@ -130,3 +134,136 @@ class GradientNamespace:
             ignore_nulls=ignore_nulls,
             partition_by=partition_by,
         )
+
+    def savgol(
+        self,
+        x: IntoExpr | None = None,
+        *,
+        window: Window,
+        polyorder: int = 2,
+        order: int = 1,
+        spacing: float | None = None,
+        per: str | dt.timedelta | None = None,
+        ignore_nulls: bool = False,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return the Savitzky–Golay derivative: a least-squares polynomial per window.
+
+        ``pl.col("y").grad.savgol(...)`` is ``polars_gradient.savgol("y", ...)``;
+        see :func:`polars_gradient.savgol` for the fit, windows, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            Coordinate column name or expression (numeric or temporal); ``None``:
+            uniform ``spacing``.
+        window
+            An odd number of rows, or (with ``x``) a width: a number in ``x``'s
+            units, or a duration (``"10m"``, ``timedelta``) for a temporal ``x``.
+        polyorder
+            Degree of the fitted polynomial (less than a window of rows).
+        order
+            Derivative order, ``0 <= order <= polyorder`` (0: smoothed values).
+        spacing, per, ignore_nulls, partition_by
+            As in :meth:`gradient`.
+
+        Returns
+        -------
+        polars.Expr
+            Float64 (Float32 by the same rule as ``gradient``).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import polars_gradient  # noqa: F401
+        >>> df = pl.DataFrame({"y": [float(k) ** 2 for k in range(7)]})
+        >>> df.select(pl.col("y").grad.savgol(window=5).round(10))["y"].to_list()
+        [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0]
+        """
+        return _savgol(
+            self._expr,
+            x,
+            window=window,
+            polyorder=polyorder,
+            order=order,
+            spacing=spacing,
+            per=per,
+            ignore_nulls=ignore_nulls,
+            partition_by=partition_by,
+        )
+
+    def cumulative_trapezoid(
+        self,
+        x: IntoExpr | None = None,
+        *,
+        spacing: float | None = None,
+        per: str | dt.timedelta | None = None,
+        ignore_nulls: bool = False,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return the running trapezoid integral, 0.0 at each series' first row.
+
+        See :func:`polars_gradient.cumulative_trapezoid`.
+
+        Parameters
+        ----------
+        x
+            Coordinate column name or expression; ``None``: uniform ``spacing``.
+        spacing, per, ignore_nulls, partition_by
+            As in :meth:`gradient`; ``per`` is the time unit integrated over.
+
+        Returns
+        -------
+        polars.Expr
+            Float64 (Float32 by the same rule as ``gradient``).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import polars_gradient  # noqa: F401
+        >>> df = pl.DataFrame({"v": [1.0, 3.0, 5.0]})
+        >>> df.select(pl.col("v").grad.cumulative_trapezoid(spacing=0.5))["v"].to_list()
+        [0.0, 1.0, 3.0]
+        """
+        return _cumulative_trapezoid(
+            self._expr,
+            x,
+            spacing=spacing,
+            per=per,
+            ignore_nulls=ignore_nulls,
+            partition_by=partition_by,
+        )
+
+    def trapezoid(
+        self,
+        x: IntoExpr | None = None,
+        *,
+        spacing: float | None = None,
+        per: str | dt.timedelta | None = None,
+        ignore_nulls: bool = False,
+    ) -> pl.Expr:
+        """Return the trapezoid integral: one value per series or group.
+
+        See :func:`polars_gradient.trapezoid`.
+
+        Parameters
+        ----------
+        x
+            Coordinate column name or expression; ``None``: uniform ``spacing``.
+        spacing, per, ignore_nulls
+            As in :meth:`cumulative_trapezoid`.
+
+        Returns
+        -------
+        polars.Expr
+            One Float64 (Float32 by the same rule as ``gradient``).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import polars_gradient  # noqa: F401
+        >>> df = pl.DataFrame({"v": [1.0, 3.0, 5.0]})
+        >>> df.select(pl.col("v").grad.trapezoid(spacing=0.5)).item()
+        3.0
+        """
+        return _trapezoid(self._expr, x, spacing=spacing, per=per, ignore_nulls=ignore_nulls)

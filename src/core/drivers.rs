@@ -61,12 +61,14 @@ fn filled<T: Float>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<T>])) -> Vec<T
 pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output<T> {
     let n = c.y.len();
     let short = n < c.method.min_points();
-    let mut valid = (short || c.valid.is_some()).then(|| vec![false; n]);
+    let stencil = c.method.is_stencil();
+    let mut valid = (short || c.valid.is_some() || !stencil).then(|| vec![false; n]);
     let sp = spacing(c.x, c.h, c.unit);
     let values = filled(n, |out| {
-        // ignore_nulls with nulls moves points around: one piece.
+        // ignore_nulls with nulls moves points around: one piece; so does a
+        // method whose rows do not read a fixed window.
         let compress = c.ignore_nulls && c.valid.is_some();
-        if short || compress {
+        if short || compress || !stencil {
             let ov = valid.as_deref_mut();
             series::series(c.y, sp, c.valid, c.method, c.ignore_nulls, out, ov);
             return;
@@ -131,7 +133,7 @@ pub(crate) fn runs_in_blocks<T: Float, X: Coord>(
     let n = c.y.len();
     let in_order = assert_exact_cover(runs, n);
     let min = c.method.min_points();
-    if n < min || (c.ignore_nulls && c.valid.is_some()) {
+    if n < min || (c.ignore_nulls && c.valid.is_some()) || !c.method.is_stencil() {
         return each_run(c, runs, parallel);
     }
     let uniform = c.x.is_none();
@@ -296,7 +298,8 @@ fn each_run<T: Float, X: Coord>(
 ) -> Output<T> {
     let n = c.y.len();
     let min = c.method.min_points();
-    let needs_validity = c.valid.is_some() || runs.iter().any(|r| (r[1] as usize) < min);
+    let needs_validity =
+        c.valid.is_some() || !c.method.is_stencil() || runs.iter().any(|r| (r[1] as usize) < min);
     let mut valid = needs_validity.then(|| vec![false; n]);
     let values = filled(n, |out| {
         each_run_slice(
@@ -332,8 +335,10 @@ where
     let n = c.y.len();
     let min = c.method.min_points();
     let covered: usize = groups.iter().map(|g| g.as_ref().len()).sum();
-    let needs_validity =
-        c.valid.is_some() || covered < n || groups.iter().any(|g| g.as_ref().len() < min);
+    let needs_validity = c.valid.is_some()
+        || !c.method.is_stencil()
+        || covered < n
+        || groups.iter().any(|g| g.as_ref().len() < min);
     let mut out = Output {
         values: vec![T::from_f64(f64::NAN); n],
         valid: needs_validity.then(|| vec![false; n]),

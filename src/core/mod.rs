@@ -1,7 +1,8 @@
 //! The numeric core: plain Rust over slices (no Polars or PyO3 types), in layers, each using only those above it here.
 //!
 //! 1. `types`: the element types, output slots, units and spacing;
-//! 2. `numpy` (numpy.gradient's formulas) and `fd` (Fornberg's weights, any order and accuracy);
+//! 2. `numpy` (numpy.gradient's formulas), `fd` (Fornberg's weights, any order and accuracy),
+//!    `savgol` (least-squares polynomial windows) and `integrate` (the trapezoid rule);
 //! 3. `series`: one series by a `Method`, under a null policy;
 //! 4. `drivers`: a series over a whole column, runs of rows or gathered groups, in parallel;
 //!    `richardson`: the derivative of a function from its values at stepped points.
@@ -9,7 +10,9 @@
 pub mod types;
 
 pub mod fd;
+pub mod integrate;
 pub mod numpy;
+pub mod savgol;
 
 pub mod series;
 

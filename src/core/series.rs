@@ -1,15 +1,20 @@
-//! One series: its derivative by a method (numpy's formulas or Fornberg's weights) under a null policy.
+//! One series: its derivative by a method (numpy's formulas, Fornberg's weights, Savitzky–Golay) or its running integral, under a null policy.
 
 use super::fd::{derivative_range, Stencil};
+use super::integrate;
 use super::numpy::{first_edge, gradient_range, last_edge, min_points, stencil};
+use super::savgol::{Savgol, Window};
 use super::types::{Coord, Float, Slot, Spacing, Unit};
 
-/// Which derivative: numpy.gradient's formulas, or a finite difference of any
-/// order and accuracy (`super::fd`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What to compute along a series: numpy.gradient's formulas, a finite
+/// difference of any order and accuracy (`super::fd`), a Savitzky–Golay
+/// derivative (`super::savgol`), or the running trapezoid integral.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Method {
     Gradient { edge_order: usize },
     Derivative(Stencil),
+    Savgol(Savgol),
+    CumulativeTrapezoid,
 }
 
 impl Method {
@@ -18,6 +23,23 @@ impl Method {
         match self {
             Method::Gradient { edge_order } => min_points(edge_order),
             Method::Derivative(st) => st.edge_points(),
+            Method::Savgol(sg) => match sg.window {
+                Window::Count(w) => w,
+                Window::HalfWidth(_) => sg.polyorder + 1,
+            },
+            Method::CumulativeTrapezoid => 1,
+        }
+    }
+
+    /// Whether row `i` reads a fixed window of rows around it, the same for
+    /// every row but the `edge_rows` at each end (so a whole column computed
+    /// at once is right for every row of a run away from its ends). Only
+    /// these methods have `edge_rows`, `ends`, `stencil_valid` and `range`.
+    pub fn is_stencil(self) -> bool {
+        match self {
+            Method::Gradient { .. } | Method::Derivative(_) => true,
+            Method::Savgol(sg) => matches!(sg.window, Window::Count(_)),
+            Method::CumulativeTrapezoid => false,
         }
     }
 
@@ -28,6 +50,8 @@ impl Method {
         match self {
             Method::Gradient { .. } => 1,
             Method::Derivative(st) => (st.centred_points(uniform) - 1) / 2,
+            Method::Savgol(sg) => sg.count() / 2,
+            Method::CumulativeTrapezoid => unreachable!("not a stencil"),
         }
     }
 
@@ -52,6 +76,13 @@ impl Method {
                 derivative_range(y, spacing, st, 0, &mut out[..head]);
                 derivative_range(y, spacing, st, tail, &mut out[tail..]);
             }
+            Method::Savgol(sg) => {
+                let head = (sg.count() / 2).min(n);
+                let tail = (n - head).max(head);
+                sg.range(y, spacing, 0, &mut out[..head]);
+                sg.range(y, spacing, tail, &mut out[tail..]);
+            }
+            Method::CumulativeTrapezoid => unreachable!("not a stencil"),
         }
     }
 
@@ -61,6 +92,8 @@ impl Method {
         match self {
             Method::Gradient { edge_order } => valid[stencil(i, n, edge_order)].iter().all(|&v| v),
             Method::Derivative(st) => valid[st.window(i, n, uniform)].iter().all(|&v| v),
+            Method::Savgol(sg) => valid[sg.count_window(i, n)].iter().all(|&v| v),
+            Method::CumulativeTrapezoid => unreachable!("not a stencil"),
         }
     }
 
@@ -75,6 +108,8 @@ impl Method {
         match self {
             Method::Gradient { edge_order } => gradient_range(y, spacing, edge_order, start, out),
             Method::Derivative(st) => derivative_range(y, spacing, st, start, out),
+            Method::Savgol(sg) => sg.range(y, spacing, start, out),
+            Method::CumulativeTrapezoid => unreachable!("not a stencil"),
         }
     }
 }
@@ -122,7 +157,6 @@ pub fn series<T: Float, X: Coord, S: Slot<T>>(
         );
         return all_null(out, out_valid);
     }
-    let uniform = matches!(spacing, Spacing::Uniform(_));
     match (valid, out_valid) {
         (Some(v), Some(o)) if ignore_nulls && v.contains(&false) => {
             let keep: Vec<usize> = (0..y.len()).filter(|&i| v[i]).collect();
@@ -132,33 +166,61 @@ pub fn series<T: Float, X: Coord, S: Slot<T>>(
             }
             let ys: Vec<T> = keep.iter().map(|&i| y[i]).collect();
             let mut res = vec![T::from_f64(0.0); keep.len()];
+            let mut res_valid = vec![false; keep.len()];
             match spacing {
                 Spacing::Uniform(h) => {
                     let rows: Vec<i64> = keep.iter().map(|&i| i as i64).collect();
                     let unit = Unit { num: h, den: 1.0 };
-                    method.range(&ys, Spacing::Coords(&rows, unit), 0, &mut res);
+                    let sp = Spacing::Coords(&rows, unit);
+                    full(&ys, sp, None, method, &mut res, Some(&mut res_valid));
                 }
                 Spacing::Coords(x, unit) => {
                     let xs: Vec<X> = keep.iter().map(|&i| x[i]).collect();
-                    method.range(&ys, Spacing::Coords(&xs, unit), 0, &mut res);
+                    let sp = Spacing::Coords(&xs, unit);
+                    full(&ys, sp, None, method, &mut res, Some(&mut res_valid));
                 }
             }
-            for (&i, r) in keep.iter().zip(res) {
+            for ((&i, r), ok) in keep.iter().zip(res).zip(res_valid) {
                 out[i].set(r);
-                o[i] = true;
+                o[i] = ok;
             }
         }
-        (Some(v), Some(o)) => {
-            method.range(y, spacing, 0, out);
-            stencil_validity(v, method, uniform, o);
+        (v, o) => full(y, spacing, v, method, out, o),
+    }
+}
+
+/// One whole series (at least `method.min_points()` long) with nulls
+/// propagated: an output is null where what it reads holds an invalid row.
+fn full<T: Float, X: Coord, S: Slot<T>>(
+    y: &[T],
+    spacing: Spacing<'_, X>,
+    valid: Option<&[bool]>,
+    method: Method,
+    out: &mut [S],
+    out_valid: Option<&mut [bool]>,
+) {
+    let uniform = matches!(spacing, Spacing::Uniform(_));
+    match method {
+        Method::CumulativeTrapezoid => integrate::cumulative(y, spacing, valid, out, out_valid),
+        Method::Savgol(sg) if !method.is_stencil() => {
+            let ov = out_valid.expect("a width window needs an output validity");
+            match spacing {
+                Spacing::Coords(x, unit) => sg.width_series(y, x, unit, valid, out, ov),
+                // Python and the request refuse a width without x; row
+                // positions as coordinates keep this total.
+                Spacing::Uniform(_) => {
+                    let rows: Vec<i64> = (0..y.len() as i64).collect();
+                    sg.width_series(y, &rows, Unit::ONE, valid, out, ov)
+                }
+            }
         }
-        (None, Some(o)) => {
+        _ => {
             method.range(y, spacing, 0, out);
-            o.fill(true);
-        }
-        (v, None) => {
-            debug_assert!(v.is_none(), "nulls need an output validity");
-            method.range(y, spacing, 0, out);
+            match (valid, out_valid) {
+                (Some(v), Some(o)) => stencil_validity(v, method, uniform, o),
+                (None, Some(o)) => o.fill(true),
+                (v, None) => debug_assert!(v.is_none(), "nulls need an output validity"),
+            }
         }
     }
 }

@@ -37,6 +37,37 @@ fn derivative(
     run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
 }
 
+#[polars_expr(output_type_func_with_kwargs=derivative_output)]
+fn savgol(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: DerivativeKwargs,
+) -> PolarsResult<Series> {
+    run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
+}
+
+#[polars_expr(output_type_func_with_kwargs=derivative_output)]
+fn cumulative_trapezoid(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: DerivativeKwargs,
+) -> PolarsResult<Series> {
+    run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
+}
+
+fn trapezoid_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
+    run::trapezoid_field(fields, &Request::parse(&kwargs)?)
+}
+
+#[polars_expr(output_type_func_with_kwargs=trapezoid_output)]
+fn trapezoid(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: DerivativeKwargs,
+) -> PolarsResult<Series> {
+    run::trapezoid(inputs, &Request::parse(&kwargs)?, !context.parallel())
+}
+
 fn horizontal_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
     run::horizontal_field(fields, &Request::parse(&kwargs)?)
 }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::dtypes::{dtype_name, inner, temporal_unit_ns};
 use crate::core::fd::Stencil;
+use crate::core::savgol::{Savgol, Window};
 use crate::core::series::Method;
 use crate::core::types::Unit;
 
@@ -14,9 +15,27 @@ use crate::core::types::Unit;
 #[derive(Deserialize, Debug, Clone, Copy)]
 #[serde(tag = "function", rename_all = "snake_case")]
 pub enum Called {
-    Gradient { edge_order: usize },
-    Derivative { order: usize, accuracy: usize },
-    GradientHorizontal { edge_order: usize },
+    Gradient {
+        edge_order: usize,
+    },
+    Derivative {
+        order: usize,
+        accuracy: usize,
+    },
+    GradientHorizontal {
+        edge_order: usize,
+    },
+    /// One of `window_count` (odd rows), `window_width` (in `x`'s units) and
+    /// `window_ns` (a duration, for a temporal `x`).
+    Savgol {
+        window_count: Option<usize>,
+        window_width: Option<f64>,
+        window_ns: Option<i64>,
+        polyorder: usize,
+        order: usize,
+    },
+    CumulativeTrapezoid,
+    Trapezoid,
 }
 
 /// Keyword arguments of `gradient`, `derivative` and `gradient_horizontal`, as
@@ -51,6 +70,9 @@ pub struct Request {
     pub n_keys: usize,
     pub ignore_nulls: bool,
     pub per_ns: Option<i64>,
+    /// A Savitzky–Golay window given as a duration: its half-width in `x`'s
+    /// units is known only with `x`'s dtype (`Request::method_for`).
+    pub window_ns: Option<i64>,
 }
 
 impl Request {
@@ -77,6 +99,47 @@ impl Request {
                 };
                 ("derivative", method)
             }
+            Called::Savgol {
+                window_count,
+                window_width,
+                window_ns,
+                polyorder,
+                order,
+            } => {
+                let window = match (window_count, window_width, window_ns) {
+                    (Some(w), None, None) => {
+                        polars_ensure!(
+                            w % 2 == 1 && polyorder < w,
+                            InvalidOperation: "savgol: window must be an odd number of rows greater than polyorder, \
+                            got window {} and polyorder {}", w, polyorder
+                        );
+                        Window::Count(w)
+                    }
+                    (None, Some(width), None) => {
+                        polars_ensure!(
+                            width.is_finite() && width > 0.0,
+                            InvalidOperation: "savgol: a window width must be a finite positive number, got {}", width
+                        );
+                        Window::HalfWidth(width / 2.0)
+                    }
+                    // Resolved with x's dtype.
+                    (None, None, Some(_)) => Window::HalfWidth(f64::NAN),
+                    _ => polars_bail!(InvalidOperation: "savgol: give exactly one window"),
+                };
+                polars_ensure!(
+                    order <= polyorder,
+                    InvalidOperation: "savgol: order must be at most polyorder, got order {} and polyorder {}",
+                    order, polyorder
+                );
+                let sg = Savgol {
+                    window,
+                    polyorder,
+                    order,
+                };
+                ("savgol", Method::Savgol(sg))
+            }
+            Called::CumulativeTrapezoid => ("cumulative_trapezoid", Method::CumulativeTrapezoid),
+            Called::Trapezoid => ("trapezoid", Method::CumulativeTrapezoid),
         };
         polars_ensure!(
             kwargs.spacing.is_finite() && kwargs.spacing != 0.0,
@@ -90,7 +153,43 @@ impl Request {
             n_keys: kwargs.n_keys,
             ignore_nulls: kwargs.ignore_nulls,
             per_ns: kwargs.per_ns,
+            window_ns: match kwargs.called {
+                Called::Savgol { window_ns, .. } => window_ns,
+                _ => None,
+            },
         })
+    }
+
+    /// The method, given `x`'s field: a Savitzky–Golay width needs `x`, and a
+    /// number width a numeric `x`, a duration a temporal one (converted here
+    /// to `x`'s units).
+    pub fn method_for(&self, x: Option<&Field>) -> PolarsResult<Method> {
+        let Method::Savgol(sg) = self.method else {
+            return Ok(self.method);
+        };
+        let Window::HalfWidth(half) = sg.window else {
+            return Ok(self.method);
+        };
+        let Some(x) = x else {
+            polars_bail!(InvalidOperation: "savgol: a window width needs x; without x give window as an odd number of rows")
+        };
+        let unit_ns = temporal_unit_ns(inner(x.dtype()));
+        let half = match (unit_ns, self.window_ns) {
+            (None, None) => half,
+            (Some(unit_ns), Some(ns)) => ns as f64 / unit_ns as f64 / 2.0,
+            (None, Some(_)) => polars_bail!(
+                InvalidOperation: "savgol: a duration window needs a temporal x, but x column '{}' has dtype {}; \
+                give the width as a number in x's units", x.name(), dtype_name(x.dtype())
+            ),
+            (Some(_), None) => polars_bail!(
+                InvalidOperation: "savgol: x column '{}' has dtype {}, so give the window width as a duration \
+                (for example window=\"10m\" or a datetime.timedelta)", x.name(), dtype_name(x.dtype())
+            ),
+        };
+        Ok(Method::Savgol(Savgol {
+            window: Window::HalfWidth(half),
+            ..sg
+        }))
     }
 
     /// How long one unit of `x` is in the result's unit: one for numbers; for

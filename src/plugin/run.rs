@@ -13,6 +13,7 @@ pub fn derivative_field(fields: &[Field], req: &Request) -> PolarsResult<Field> 
     let inputs = split(fields, req)?;
     let dtype = dtypes::output_dtype(req.name, inputs.y, inputs.x)?;
     req.unit(inputs.x)?;
+    req.method_for(inputs.x)?;
     Ok(Field::new(inputs.y.name().clone(), dtype))
 }
 
@@ -23,10 +24,11 @@ pub fn differentiate(inputs: &[Series], req: &Request, parallel: bool) -> Polars
     let (yf, xf) = split.fields();
     let out_dtype = dtypes::output_dtype(req.name, &yf, xf.as_ref())?;
     let unit = req.unit(xf.as_ref())?;
+    let method = req.method_for(xf.as_ref())?;
     split.check_lengths(req.name)?;
     let (y, x) = (split.y, split.x);
     let job = |groups| Job {
-        method: req.method,
+        method,
         h: req.spacing,
         unit,
         ignore_nulls: req.ignore_nulls,
@@ -46,6 +48,51 @@ pub fn differentiate(inputs: &[Series], req: &Request, parallel: bool) -> Polars
         dispatch(&rows.values, x_values.as_ref(), &inner_dtype, &job(&groups))?
     };
     rows.rebuild(values, y.name().clone(), &out_dtype)
+}
+
+/// The output field of `trapezoid`: one float, by the rule of `gradient`.
+pub fn trapezoid_field(fields: &[Field], req: &Request) -> PolarsResult<Field> {
+    let inputs = split(fields, req)?;
+    if let DataType::List(_) | DataType::Array(..) = inputs.y.dtype() {
+        polars_bail!(
+            InvalidOperation: "trapezoid: y column '{}' has dtype {}; accepted: an integer, float or \
+            decimal column (for the integral of each List row, use cumulative_trapezoid and .list.last())",
+            inputs.y.name(), dtypes::dtype_name(inputs.y.dtype())
+        );
+    }
+    derivative_field(fields, req)
+}
+
+/// `trapezoid`: the whole input's integral, one value: the last row of the
+/// running integral (0.0 for fewer than two points; null for a null under
+/// the propagating policy).
+pub fn trapezoid(inputs: &[Series], req: &Request, parallel: bool) -> PolarsResult<Series> {
+    let field = trapezoid_field(
+        &inputs
+            .iter()
+            .map(|s| s.field().into_owned())
+            .collect::<Vec<_>>(),
+        req,
+    )?;
+    let running = differentiate(inputs, req, parallel)?;
+    let n = running.len();
+    let total = if n == 0 {
+        Series::new(field.name().clone(), [0.0f64]).cast(field.dtype())?
+    } else {
+        let last = running.slice(n as i64 - 1, 1);
+        if req.ignore_nulls && last.null_count() == 1 {
+            // The last row is null, the integral is that of the valid rows before it.
+            let valid = running.drop_nulls();
+            if valid.is_empty() {
+                Series::new(field.name().clone(), [0.0f64]).cast(field.dtype())?
+            } else {
+                valid.slice(valid.len() as i64 - 1, 1)
+            }
+        } else {
+            last
+        }
+    };
+    Ok(total.with_name(field.name().clone()))
 }
 
 /// The output field of `gradient_horizontal`: a Struct of one float field per
