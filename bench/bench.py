@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import polars as pl
+from scipy.integrate import cumulative_trapezoid
+from scipy.signal import savgol_filter
 
 import polars_gradient  # noqa: F401
 
@@ -242,12 +244,40 @@ print((status("VmHWM:") - before) / out.estimated_size())
     return float(done.stdout.strip())
 
 
+# --- Savitzky–Golay and trapezoid references -------------------------------------------------
+
+
+def numpy_savgol_irregular(y: np.ndarray, x: np.ndarray, window: int, polyorder: int) -> np.ndarray:
+    """First derivative of the least-squares polynomial over each row's window of rows at the
+    true coordinates, vectorised over rows (normal equations on centred, scaled windows)."""
+    n, q = len(y), polyorder + 1
+    lo = np.clip(np.arange(n) - window // 2, 0, n - window)
+    rows = lo[:, None] + np.arange(window)
+    t = x[rows] - x[:, None]
+    scale = np.abs(t).max(axis=1)
+    t /= scale[:, None]
+    v = t[..., None] ** np.arange(q)
+    a = np.einsum("nwi,nwj->nij", v, v)
+    b = np.einsum("nwi,nw->ni", v, y[rows])
+    return np.linalg.solve(a, b[..., None])[:, 1, 0] / scale
+
+
+def pandas_grouped(
+    df: pd.DataFrame, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``fn(y, x)`` per group with pandas' groupby, back in row order."""
+    out = np.empty(len(df))
+    for idx in df.groupby("id", sort=False).indices.values():
+        out[idx] = fn(df["y"].to_numpy()[idx], df["x"].to_numpy()[idx])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10x smaller sizes, one repetition")
     parser.add_argument(
         "--only",
-        default="W1,W2,W3,W4,W5,W6,W7,mem",
+        default="W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,mem",
         help="comma-separated workloads (default: all)",
     )
     args = parser.parse_args()
@@ -355,6 +385,96 @@ def main() -> None:
         kind = "interleaved" if interleaved else "sorted"
         title = f"{name}: {mid:,} rows in {n_groups:,} {kind} groups, with x"
         results += workload(title, grouped(gdf, interleaved), repeat)
+
+    if "W8" in only:
+        ydf = pl.DataFrame({"y": y})
+        results += workload(
+            f"W8: {big:,} rows, savgol window 11, polyorder 3, uniform",
+            [
+                Candidate(
+                    "polars-gradient",
+                    lambda: ydf.select(Y.grad.savgol(window=11, polyorder=3, spacing=0.1))["y"],
+                ),
+                Candidate(
+                    "scipy.signal.savgol_filter",
+                    lambda: savgol_filter(y, 11, 3, deriv=1, delta=0.1, mode="interp"),
+                    reference=True,
+                ),
+            ],
+            repeat,
+        )
+
+    if "W9" in only:
+        yi = rng.standard_normal(mid)
+        xi = np.cumsum(rng.uniform(0.5, 1.5, mid))
+        idf = pl.DataFrame({"y": yi, "x": xi})
+        results += workload(
+            f"W9: {mid:,} rows, savgol window 11, polyorder 3, irregular x",
+            [
+                Candidate(
+                    "polars-gradient",
+                    lambda: idf.select(Y.grad.savgol(x="x", window=11, polyorder=3))["y"],
+                ),
+                Candidate(
+                    "vectorised numpy least squares",
+                    lambda: numpy_savgol_irregular(yi, xi, 11, 3),
+                    reference=True,
+                ),
+            ],
+            repeat,
+            rtol=1e-6,
+        )
+
+    if "W10" in only:
+        xs = np.cumsum(rng.uniform(0.5, 1.5, big))
+        tdf = pl.DataFrame({"y": y, "x": xs})
+        results += workload(
+            f"W10: {big:,} rows, cumulative_trapezoid with x",
+            [
+                Candidate(
+                    "polars-gradient",
+                    lambda: tdf.select(Y.grad.cumulative_trapezoid(x="x"))["y"],
+                ),
+                Candidate(
+                    "scipy cumulative_trapezoid",
+                    lambda: cumulative_trapezoid(y, xs, initial=0),
+                    reference=True,
+                ),
+            ],
+            repeat,
+        )
+
+    if "W11" in only:
+        keys = np.repeat(np.arange(mid // 10), 10)
+        gdf = pl.DataFrame(
+            {"id": keys, "y": rng.standard_normal(mid), "x": np.cumsum(rng.uniform(0.5, 1.5, mid))}
+        )
+        pdf = pd.DataFrame({c: gdf[c].to_numpy() for c in gdf.columns})
+        for what, expr, fn in (
+            (
+                "savgol window 5",
+                Y.grad.savgol(x="x", window=5, partition_by="id"),
+                lambda yy, xx: numpy_savgol_irregular(yy, xx, 5, 2),
+            ),
+            (
+                "cumulative_trapezoid",
+                Y.grad.cumulative_trapezoid(x="x", partition_by="id"),
+                lambda yy, xx: cumulative_trapezoid(yy, xx, initial=0),
+            ),
+        ):
+            results += workload(
+                f"W11: {mid:,} rows in {mid // 10:,} groups, {what}",
+                [
+                    Candidate("partition_by", lambda e=expr: gdf.select(e)["y"]),
+                    Candidate(
+                        "pandas groupby + numpy/scipy",
+                        lambda f=fn: pandas_grouped(pdf, f),
+                        reference=True,
+                    ),
+                ],
+                repeat,
+                rtol=1e-6,
+            )
 
     if "W7" in only:
         keys = np.repeat(np.arange(mid // 10), 10)
