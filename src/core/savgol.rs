@@ -32,6 +32,8 @@ pub struct Fit {
     t: Vec<f64>,
     a: Vec<f64>,
     beta: Vec<f64>,
+    diag: Vec<f64>,
+    z: Vec<f64>,
     w: Vec<f64>,
 }
 
@@ -59,7 +61,7 @@ impl Fit {
         // Householder QR in place: column k below the diagonal keeps the
         // reflector v_k (v_k[k] in `diag`), R above it.
         self.beta.clear();
-        let mut diag = Vec::with_capacity(q);
+        self.diag.clear();
         for k in 0..q {
             let col = k * m;
             let norm = self.a[col + k..col + m]
@@ -81,25 +83,31 @@ impl Fit {
                     self.a[cc + r] -= s * self.a[col + r];
                 }
             }
-            diag.push(self.a[col + k]);
+            self.diag.push(self.a[col + k]);
             self.a[col + k] = alpha; // R[k][k]
             self.beta.push(beta);
         }
         // z = R^-T g, g = order! e_order (the order-th derivative at 0).
-        let mut z = vec![0.0; q];
+        self.z.clear();
         let factorial: f64 = (1..=order).map(|v| v as f64).product();
         for k in 0..q {
             let g = if k == order { factorial } else { 0.0 };
-            let s: f64 = (0..k).map(|i| self.a[k * m + i] * z[i]).sum();
-            z[k] = (g - s) / self.a[k * m + k];
+            let s: f64 = (0..k).map(|i| self.a[k * m + i] * self.z[i]).sum();
+            self.z.push((g - s) / self.a[k * m + k]);
         }
         // w = Q [z; 0] = H_0 (H_1 (... H_{q-1} [z; 0])).
         self.w.clear();
         self.w.resize(m, 0.0);
-        self.w[..q].copy_from_slice(&z);
+        self.w[..q].copy_from_slice(&self.z);
         for k in (0..q).rev() {
             let col = k * m;
-            let v = |r: usize| if r == k { diag[k] } else { self.a[col + r] };
+            let v = |r: usize| {
+                if r == k {
+                    self.diag[k]
+                } else {
+                    self.a[col + r]
+                }
+            };
             let s: f64 = (k..m).map(|r| v(r) * self.w[r]).sum::<f64>() * self.beta[k];
             for r in k..m {
                 self.w[r] -= s * v(r);

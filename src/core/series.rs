@@ -69,18 +69,13 @@ impl Method {
                 out[0].set(T::from_f64(first_edge(y, spacing, edge_order)));
                 out[n - 1].set(T::from_f64(last_edge(y, spacing, edge_order)));
             }
-            Method::Derivative(st) => {
+            // Window methods: their own range over the head and tail rows.
+            Method::Derivative(_) | Method::Savgol(_) => {
                 let edge = self.edge_rows(matches!(spacing, Spacing::Uniform(_)));
                 let head = edge.min(n);
                 let tail = (n - head).max(head);
-                derivative_range(y, spacing, st, 0, &mut out[..head]);
-                derivative_range(y, spacing, st, tail, &mut out[tail..]);
-            }
-            Method::Savgol(sg) => {
-                let head = (sg.count() / 2).min(n);
-                let tail = (n - head).max(head);
-                sg.range(y, spacing, 0, &mut out[..head]);
-                sg.range(y, spacing, tail, &mut out[tail..]);
+                self.range(y, spacing, 0, &mut out[..head]);
+                self.range(y, spacing, tail, &mut out[tail..]);
             }
             Method::CumulativeTrapezoid => unreachable!("not a stencil"),
         }
