@@ -64,7 +64,8 @@ pub struct DerivativeKwargs {
 pub struct Request {
     /// The function the user called, for error messages.
     pub name: &'static str,
-    pub method: Method,
+    /// Read through `method_for`: a duration window's width is set there.
+    method: Method,
     pub spacing: f64,
     pub has_x: bool,
     pub n_keys: usize,

@@ -149,7 +149,7 @@ pub fn horizontal(inputs: &[Series], req: &Request, parallel: bool) -> PolarsRes
     let outputs = drivers::across(
         &values,
         valid_refs.as_deref(),
-        req.method,
+        req.method_for(None)?,
         req.spacing,
         parallel,
     );
