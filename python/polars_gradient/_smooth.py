@@ -28,10 +28,12 @@ def _savgol_method(window: object, polyorder: object, order: object, has_x: bool
             f"got order {order!r} and polyorder {polyorder!r}"
         )
     method: dict[str, Any] = {"polyorder": poly, "order": deriv}
-    if isinstance(window, bool):
+    # bool is an Integral: refused here, with everything that is not a window.
+    if isinstance(window, bool) or not isinstance(window, (numbers.Real, str, dt.timedelta)):
         raise TypeError(
-            "savgol: window must be an odd integer, a width (a number) or a duration, "
-            f"got {window!r}"
+            "savgol: window must be an odd integer (rows), a number (a width in x's units) or a "
+            f"duration string / datetime.timedelta (for a temporal x), got {window!r} of type "
+            f"{type(window).__name__}"
         )
     if isinstance(window, numbers.Integral):
         count = int(window)
@@ -45,12 +47,6 @@ def _savgol_method(window: object, polyorder: object, order: object, has_x: bool
                 f"window {window!r}"
             )
         return {**method, "window_count": count}
-    if not isinstance(window, (numbers.Real, str, dt.timedelta)):
-        raise TypeError(
-            "savgol: window must be an odd integer (rows), a number (a width in x's units) or a "
-            f"duration string / datetime.timedelta (for a temporal x), got {window!r} of type "
-            f"{type(window).__name__}"
-        )
     if not has_x:
         raise ValueError(
             f"savgol: a window width ({window!r}) needs x; without x give window as an odd "
