@@ -432,3 +432,40 @@ def test_savgol_window_errors_with_x() -> None:
         df.with_columns(s=pl.lit("a")).select(pg.trapezoid("s"))
     with pytest.raises(pl.exceptions.ComputeError, match="trapezoid: y column 'l'"):
         df.select(pl.concat_list("y").alias("l")).select(pg.trapezoid("l"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(1, 30),
+    st.sampled_from(["ns", "us", "ms"]),
+    st.sampled_from([None, "UTC", "America/New_York"]),
+    st.sampled_from([("1s", 1.0), ("1m", 60.0), ("1h", 3600.0)]),
+    st.integers(0, 2**32 - 1),
+)
+def test_temporal_x_equals_the_references_on_seconds(
+    n: int, unit: str, tz: str | None, per: tuple[str, float], seed: int
+) -> None:
+    """Datetime x of any unit and time zone, near 2026, in steps of 1 ms to 1 h: savgol
+    (rows and a duration width) and the integrals equal the references on elapsed seconds."""
+    rng = np.random.default_rng(seed)
+    per_text, per_s = per
+    step_ms = rng.integers(1, 3_600_000, n)
+    ms = 1_790_000_000_000 + np.cumsum(step_ms)
+    t = pl.Series(ms).cast(pl.Datetime("ms")).cast(pl.Datetime(unit))  # type: ignore[arg-type]
+    if tz is not None:
+        t = t.dt.replace_time_zone(tz)
+    sec = (ms - ms[0]) / 1e3
+    y = rng.standard_normal(n)
+    df = pl.DataFrame({"t": t, "y": y})
+    got = df.select(
+        rows=pg.savgol("y", x="t", window=5, polyorder=2, per=per_text),
+        width=pg.savgol("y", x="t", window="2h", polyorder=1, order=1, per=per_text),
+        running=pg.cumulative_trapezoid("y", x="t", per=per_text),
+        total=pg.trapezoid("y", x="t", per=per_text).first(),
+    )
+    in_per = [None if v is None else v * per_s for v in savgol_count_ref(y, sec, 5, 2, 1)]
+    close(got["rows"].to_list(), in_per, rel=1e-7)
+    width = [None if v is None else v * per_s for v in savgol_width_ref(y, sec, 7200.0, 1, 1)]
+    close(got["width"].to_list(), width, rel=1e-7)
+    close(got["running"].to_list(), list(sp_cumtrapz(y, sec / per_s, initial=0)), rel=1e-9)
+    assert got["total"][0] == pytest.approx(sp_trapz(y, sec / per_s), rel=1e-9, abs=1e-9)
