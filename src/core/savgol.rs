@@ -6,7 +6,13 @@
 //! `derivative = sum(w_j * y_j)`: on a uniform grid one set of weights serves
 //! every interior row.
 
+use rayon::prelude::*;
+
 use super::types::{Coord, Float, Slot, Spacing, Unit};
+
+/// A width-window series longer than this is fitted in pieces across threads
+/// (each row's fit is independent of the others).
+const PARALLEL_ROWS: usize = 1 << 14;
 
 /// Which rows form a row's window.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -210,52 +216,64 @@ impl Savgol {
         };
         let n = y.len();
         let ok = |j: usize| valid.is_none_or(|v| v[j]);
-        let mut fit = Fit::default();
-        let mut t = Vec::new();
-        for i in 0..n {
-            out[i].set(T::from_f64(f64::NAN));
-            out_valid[i] = false;
-            if !ok(i) {
-                continue;
-            }
-            // Outward from row i while the coordinates stay within `half`.
-            let mut clean = true;
-            let mut lo = i;
-            while lo > 0 {
-                if !ok(lo - 1) {
-                    clean = false;
-                    break;
+        // Rows `start..start + out.len()`, each fitted on its own.
+        let rows = |start: usize, out: &mut [S], out_valid: &mut [bool]| {
+            let mut fit = Fit::default();
+            let mut t = Vec::new();
+            for (k, (o, ov)) in out.iter_mut().zip(out_valid).enumerate() {
+                let i = start + k;
+                o.set(T::from_f64(f64::NAN));
+                *ov = false;
+                if !ok(i) {
+                    continue;
                 }
-                if X::delta(x[lo - 1], x[i]).abs() > half {
-                    break;
+                // Outward from row i while the coordinates stay within `half`.
+                let mut clean = true;
+                let mut lo = i;
+                while lo > 0 {
+                    if !ok(lo - 1) {
+                        clean = false;
+                        break;
+                    }
+                    if X::delta(x[lo - 1], x[i]).abs() > half {
+                        break;
+                    }
+                    lo -= 1;
                 }
-                lo -= 1;
-            }
-            let mut hi = i + 1;
-            while clean && hi < n {
-                if !ok(hi) {
-                    clean = false;
-                    break;
+                let mut hi = i + 1;
+                while clean && hi < n {
+                    if !ok(hi) {
+                        clean = false;
+                        break;
+                    }
+                    if X::delta(x[i], x[hi]).abs() > half {
+                        break;
+                    }
+                    hi += 1;
                 }
-                if X::delta(x[i], x[hi]).abs() > half {
-                    break;
+                if !clean || hi - lo <= self.polyorder {
+                    continue;
                 }
-                hi += 1;
+                t.clear();
+                t.extend(x[lo..hi].iter().map(|&xj| X::delta(x[i], xj)));
+                let weights = fit.weights(&t, self.polyorder, self.order);
+                let d: f64 = weights
+                    .iter()
+                    .zip(&y[lo..hi])
+                    .map(|(w, v)| w * v.to_f64())
+                    .sum();
+                o.set(T::from_f64(in_unit(d, unit, self.order)));
+                *ov = true;
             }
-            if !clean || hi - lo <= self.polyorder {
-                continue;
-            }
-            t.clear();
-            t.extend(x[lo..hi].iter().map(|&xj| X::delta(x[i], xj)));
-            let weights = fit.weights(&t, self.polyorder, self.order);
-            let d: f64 = weights
-                .iter()
-                .zip(&y[lo..hi])
-                .map(|(w, v)| w * v.to_f64())
-                .sum();
-            out[i].set(T::from_f64(in_unit(d, unit, self.order)));
-            out_valid[i] = true;
+        };
+        if n < PARALLEL_ROWS {
+            return rows(0, out, out_valid);
         }
+        let piece = n.div_ceil(rayon::current_num_threads().max(1) * 4);
+        out.par_chunks_mut(piece)
+            .zip(out_valid.par_chunks_mut(piece))
+            .enumerate()
+            .for_each(|(k, (o, ov))| rows(k * piece, o, ov));
     }
 }
 
@@ -280,6 +298,47 @@ mod tests {
             let got: f64 = w.iter().zip(&y).map(|(w, y)| w * y).sum();
             assert!((got - want).abs() < 1e-10, "order {order}: {got}");
         }
+    }
+
+    #[test]
+    fn width_windows_in_pieces_equal_one_pass() {
+        // Long enough to be split across threads; its first half, short enough not to be.
+        let n = PARALLEL_ROWS + 5_000;
+        let half_n = PARALLEL_ROWS / 2;
+        let x: Vec<i64> = (0..n as i64)
+            .map(|i| 1_000 * i + (i * 7919) % 900)
+            .collect();
+        let y: Vec<f64> = (0..n).map(|i| ((i * 31) % 97) as f64 / 7.0).collect();
+        let valid: Vec<bool> = (0..n).map(|i| i % 1013 != 5).collect();
+        let sg = Savgol {
+            window: Window::HalfWidth(3_500.0),
+            polyorder: 2,
+            order: 1,
+        };
+        let run = |m: usize| {
+            let mut out = vec![0.0f64; m];
+            let mut ov = vec![false; m];
+            sg.width_series(
+                &y[..m],
+                &x[..m],
+                Unit::ONE,
+                Some(&valid[..m]),
+                &mut out,
+                &mut ov,
+            );
+            (out, ov)
+        };
+        let (whole, whole_valid) = run(n);
+        let (part, part_valid) = run(half_n);
+        // Rows whose windows end well before the cut read the same rows.
+        for i in 0..half_n - 10 {
+            assert_eq!(whole_valid[i], part_valid[i], "row {i}");
+            assert!(
+                whole[i].to_bits() == part[i].to_bits() || !whole_valid[i],
+                "row {i}"
+            );
+        }
+        assert!(whole_valid.iter().filter(|&&v| v).count() > n / 2);
     }
 
     #[test]
