@@ -229,47 +229,7 @@ pub fn run_starts<K: PartialOrd + Copy + Sync>(
     parallel: bool,
 ) -> Option<(Vec<Idx>, bool)> {
     let n = keys.len();
-    // One piece: its run starts (a row whose key differs from the row before;
-    // the first row of the column always), and whether the key rose, fell.
-    let piece = |rows: std::ops::Range<usize>| -> Option<(Vec<Idx>, bool, bool)> {
-        let (mut rising, mut falling) = (true, true);
-        let mut starts = Vec::new();
-        if rows.start == 0 && !rows.is_empty() {
-            starts.push(0);
-        }
-        let cap = rows.len() / 2 + 1;
-        // 64 rows at a time: a byte per row, 1 where its key differs from the
-        // one before (a loop without branches, vectorised), then 8 bytes at
-        // a time packed into 8 bits and the set bits read off.
-        let mut at = rows.start.max(1);
-        let mut changed = [0u8; 64];
-        while at < rows.end {
-            let m = (rows.end - at).min(64);
-            let (prev, next) = (&keys[at - 1..at - 1 + m], &keys[at..at + m]);
-            for ((c, &a), &b) in changed.iter_mut().zip(prev).zip(next) {
-                *c = (a != b) as u8;
-            }
-            changed[m..].fill(0);
-            for (w, word) in changed.chunks_exact(8).enumerate() {
-                let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-                // Byte k (0 or 1) lands on bit 56 + k.
-                let mut bits = word.wrapping_mul(0x0102_0408_1020_4080) >> 56;
-                while bits != 0 {
-                    let i = at + 8 * w + bits.trailing_zeros() as usize;
-                    // Only where the key changes can it rise or fall.
-                    rising &= keys[i - 1] < keys[i];
-                    falling &= keys[i - 1] > keys[i];
-                    starts.push(i as Idx);
-                    bits &= bits - 1;
-                }
-            }
-            if starts.len() > cap {
-                return None;
-            }
-            at += m;
-        }
-        Some((starts, rising, falling))
-    };
+    let piece = |rows: std::ops::Range<usize>| scan_piece(keys, rows);
     let pieces: Vec<Option<_>> = if parallel && n >= PARALLEL_MIN_ROWS {
         let size = n.div_ceil(rayon::current_num_threads().max(1) * 4);
         (0..n.div_ceil(size))
@@ -288,6 +248,76 @@ pub fn run_starts<K: PartialOrd + Copy + Sync>(
         falling &= f;
     }
     Some((starts, rising || falling))
+}
+
+/// A piece's run starts and whether the key rose, fell (`run_starts`): with
+/// AVX2 where the CPU has it (four keys compared at once; the wheel itself
+/// targets baseline x86-64), else the same code for the baseline.
+fn scan_piece<K: PartialOrd + Copy>(keys: &[K], rows: std::ops::Range<usize>) -> Option<Piece> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { scan_piece_avx2(keys, rows) };
+    }
+    scan_piece_any(keys, rows)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn scan_piece_avx2<K: PartialOrd + Copy>(
+    keys: &[K],
+    rows: std::ops::Range<usize>,
+) -> Option<Piece> {
+    scan_piece_any(keys, rows)
+}
+
+/// A piece's run starts (a row whose key differs from the row before; the
+/// first row of the column always), and whether the key rose, fell.
+type Piece = (Vec<Idx>, bool, bool);
+
+#[inline(always)]
+fn scan_piece_any<K: PartialOrd + Copy>(keys: &[K], rows: std::ops::Range<usize>) -> Option<Piece> {
+    let (mut rising, mut falling) = (true, true);
+    let mut starts = Vec::new();
+    if rows.start == 0 && !rows.is_empty() {
+        starts.push(0);
+    }
+    let cap = rows.len() / 2 + 1;
+    // 64 rows at a time: one bit per row, set where its key differs from the
+    // one before (a loop without branches that the compiler vectorises into
+    // compares and a mask), then the set bits read off.
+    let mut at = rows.start.max(1);
+    while at < rows.end {
+        let m = (rows.end - at).min(64);
+        let (prev, next) = (&keys[at - 1..at - 1 + m], &keys[at..at + m]);
+        let mut bits = match (<&[K; 64]>::try_from(prev), <&[K; 64]>::try_from(next)) {
+            (Ok(prev), Ok(next)) => changes(prev, next),
+            _ => (0..m).fold(0u64, |b, k| b | ((prev[k] != next[k]) as u64) << k),
+        };
+        while bits != 0 {
+            let i = at + bits.trailing_zeros() as usize;
+            // Only where the key changes can it rise or fall.
+            rising &= keys[i - 1] < keys[i];
+            falling &= keys[i - 1] > keys[i];
+            starts.push(i as Idx);
+            bits &= bits - 1;
+        }
+        if starts.len() > cap {
+            return None;
+        }
+        at += m;
+    }
+    Some((starts, rising, falling))
+}
+
+/// Bit k set where `prev[k] != next[k]`.
+#[inline(always)]
+fn changes<K: PartialOrd + Copy>(prev: &[K; 64], next: &[K; 64]) -> u64 {
+    let mut bits = 0u64;
+    for k in 0..64 {
+        bits |= ((prev[k] != next[k]) as u64) << k;
+    }
+    bits
 }
 
 /// Each run as a series of its own (`series::series` per run).
@@ -687,6 +717,36 @@ mod tests {
         let interleaved: Vec<i64> = (0..n as i64).map(|i| i % 3).collect();
         assert_eq!(run_starts(&interleaved, true), None);
         assert_eq!(run_starts::<i64>(&[], true), Some((vec![], true)));
+    }
+
+    #[test]
+    fn scan_pieces_with_and_without_avx2_agree_for_every_key_width() {
+        // Every length from 0 to 200 (whole and partial 64-row words), keys
+        // of several widths, pieces starting anywhere.
+        let base: Vec<i64> = (0..200i64).map(|i| (i / 3) * 7 % 11).collect();
+        fn check<K: PartialOrd + Copy + std::fmt::Debug>(keys: &[K]) {
+            for start in [0, 1, 5, 63, 64, 65] {
+                for end in start..=keys.len() {
+                    let rows = start..end;
+                    let want: Vec<Idx> = rows
+                        .clone()
+                        .filter(|&i| i == 0 || keys[i] != keys[i - 1])
+                        .map(|i| i as Idx)
+                        .collect();
+                    let got = scan_piece_any(keys, rows.clone());
+                    assert_eq!(scan_piece(keys, rows.clone()), got);
+                    if let Some((starts, _, _)) = got {
+                        assert_eq!(starts, want, "{rows:?}");
+                    } else {
+                        assert!(want.len() > (end - start) / 2 + 1);
+                    }
+                }
+            }
+        }
+        check(&base);
+        check(&base.iter().map(|&k| k as i8).collect::<Vec<_>>());
+        check(&base.iter().map(|&k| k as u16).collect::<Vec<_>>());
+        check(&base.iter().map(|&k| k as u32).collect::<Vec<_>>());
     }
 
     #[test]

@@ -261,7 +261,23 @@ pub fn chunked<T>(name: PlSmallStr, out: Output<T::Native>) -> ChunkedArray<T>
 where
     T: PolarsNumericType,
 {
-    ChunkedArray::from_vec_validity(name, out.values, out.valid.map(Bitmap::from_iter))
+    ChunkedArray::from_vec_validity(name, out.values, out.valid.as_deref().map(bitmap))
+}
+
+/// Validity flags packed into a bitmap, eight at a time.
+pub fn bitmap(valid: &[bool]) -> Bitmap {
+    let mut bytes = Vec::with_capacity(valid.len().div_ceil(8));
+    let mut chunks = valid.chunks_exact(8);
+    for c in &mut chunks {
+        // Byte k (0 or 1) of the word lands on bit 56 + k.
+        let word = u64::from_le_bytes(std::array::from_fn(|k| c[k] as u8));
+        bytes.push((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        bytes.push(rest.iter().rev().fold(0u8, |b, &v| b << 1 | v as u8));
+    }
+    Bitmap::from_u8_vec(bytes, valid.len())
 }
 
 fn combined_validity(a: Option<&Bitmap>, b: Option<&Bitmap>) -> Option<Vec<bool>> {
