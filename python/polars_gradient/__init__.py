@@ -4,7 +4,9 @@
 
     pl.col("y").grad.gradient(x="t", edge_order=2).over("sensor")
 
-and provides the function form :func:`gradient`.
+and provides the function forms (:func:`gradient` ...), :func:`sink_parquet` for data
+larger than memory, and the submodules ``polars_gradient.dask`` and
+``polars_gradient.spark`` (imported on their own: they need those engines).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from polars_gradient._functions import derivative_of, gradient_of
 from polars_gradient._gradient import derivative, gradient, gradient_horizontal
 from polars_gradient._internal import __version__
 from polars_gradient._namespace import GradientNamespace
+from polars_gradient._outofcore import sink_parquet
 from polars_gradient._smooth import cumulative_trapezoid, savgol, trapezoid
 
 __all__ = [
@@ -25,5 +28,6 @@ __all__ = [
     "gradient_horizontal",
     "gradient_of",
     "savgol",
+    "sink_parquet",
     "trapezoid",
 ]

@@ -99,14 +99,22 @@ def _function_is_row_wise(function: Any) -> bool:
     name, payload = _kind(function)
     if name in _ROW_WISE_FUNCTIONS:
         return True
-    if name == "FfiPlugin" and isinstance(payload, dict):
-        # Another package's plugin of the same name proves nothing. Polars keeps
-        # the library's path relative to sys.prefix unless it was registered absolute.
-        lib = Path(sys.prefix) / str(payload.get("lib", ""))
-        ours = lib.resolve().parent == _OWN_LIBRARY
-        return ours and payload.get("symbol") in _OWN_ROW_WISE
+    if name == "FfiPlugin":
+        return own_symbol(function) in _OWN_ROW_WISE
     inner, _ = _kind(payload)
     return (name, inner) in _ROW_WISE_FUNCTIONS
+
+
+def own_symbol(function: Any) -> str | None:
+    """The name of this package's plugin function behind a ``Function`` node's
+    ``function``, or ``None`` for anything else."""
+    name, payload = _kind(function)
+    if name != "FfiPlugin" or not isinstance(payload, dict):
+        return None
+    # Another package's plugin of the same name proves nothing. Polars keeps
+    # the library's path relative to sys.prefix unless it was registered absolute.
+    lib = Path(sys.prefix) / str(payload.get("lib", ""))
+    return str(payload.get("symbol")) if lib.resolve().parent == _OWN_LIBRARY else None
 
 
 def _any(node: Any, test: Callable[[str, Any], bool]) -> bool:

@@ -1,0 +1,316 @@
+"""``sink_parquet``: ``lf.with_columns(...)`` to Parquet in batches, never all data in memory.
+
+Three routes, chosen from ``by`` and the data:
+
+- ``by`` given, each key's rows together (sorted keys, for example): batches streamed in
+  order; the last key of a batch, perhaps unfinished, is carried into the next one.
+- ``by`` given, keys in any order (found out while streaming: a key seen again): the rows
+  go to hash buckets on disk by key, then each bucket is run in memory.
+- no ``by``: one ordered series; each batch is run with the rows around it that the widest
+  stencil reads (its halo, from ``_scope.halo``), and only the rows whose stencil lies
+  inside are written.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import _scope
+from ._pieces import ROW, Plan
+
+_BUCKET = "__polars_gradient_bucket"
+
+
+def _batches(lf: pl.LazyFrame, rows: int) -> Iterator[pl.DataFrame]:
+    """The query's result in order, about ``rows`` rows at a time, by Polars' streaming
+    engine (``collect_batches``; on Polars without it, slices of the query)."""
+    if hasattr(lf, "collect_batches"):
+        pending: list[pl.DataFrame] = []
+        size = 0
+        for b in lf.collect_batches(chunk_size=rows, maintain_order=True):
+            pending.append(b)
+            size += b.height
+            if size >= rows:
+                yield pl.concat(pending, rechunk=True)
+                pending, size = [], 0
+        if size:
+            yield pl.concat(pending, rechunk=True)
+        return
+    offset = 0
+    while True:
+        b = lf.slice(offset, rows).collect()
+        if b.height:
+            yield b
+        if b.height < rows:
+            return
+        offset += rows
+
+
+class _Writer:
+    """A Parquet file written batch by batch (pyarrow's writer), to a name beside the
+    target that becomes the target only when everything is written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        self.writer: Any = None
+
+    def write(self, df: pl.DataFrame) -> None:
+        import pyarrow.parquet as pq
+
+        table = df.to_arrow()
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.partial, table.schema)
+        self.writer.write_table(table)
+
+    def finish(self, schema: pl.Schema) -> None:
+        if self.writer is None:  # no rows at all: an empty file with the schema
+            self.write(pl.DataFrame(schema=schema))
+        self.writer.close()
+        os.replace(self.partial, self.path)
+
+    def abandon(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.partial.unlink(missing_ok=True)
+
+
+class _NotContiguous(Exception):
+    """A key came back after other keys: the keyed stream cannot go on."""
+
+
+def _keyed_stream(plan: Plan, batches: Iterator[pl.DataFrame], out: _Writer) -> None:
+    """Route 1: whole keys in a row. The rows of the last key of each batch wait for the next."""
+    seen: set[tuple[Any, ...]] = set()
+    carry: pl.DataFrame | None = None
+    start = 0
+    for batch in batches:
+        if batch.is_empty():
+            continue
+        if not plan.order_by:
+            batch = batch.with_columns(pl.int_range(start, start + batch.height).alias(ROW))
+        start += batch.height
+        runs = batch.select(pl.struct(plan.by).rle_id().alias("r"))["r"]
+        keys = batch.select(plan.by).unique(maintain_order=True)
+        if runs[-1] + 1 != keys.height:
+            raise _NotContiguous
+        rows = list(keys.iter_rows())
+        if carry is not None:
+            carried = carry.select(plan.by).row(0)
+            if carried != rows[0]:
+                seen.add(carried)
+        if any(r in seen for r in rows):
+            raise _NotContiguous
+        seen.update(rows[:-1])
+        frame = batch if carry is None else pl.concat([carry, batch], how="vertical")
+        last = frame.select(pl.struct(plan.by).rle_id().alias("r"))["r"]
+        n_done = int((last < last[-1]).sum())
+        if n_done:
+            out.write(_keyed(plan, frame.head(n_done)))
+        carry = frame.slice(n_done)
+    if carry is not None:
+        out.write(_keyed(plan, carry))
+
+
+def _keyed(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
+    """Whole keys, in input order: each key's rows ordered by ``order_by`` (keys keep
+    their order), the expressions run."""
+    if plan.order_by:
+        run = "__polars_gradient_run"
+        df = df.with_columns(pl.struct(plan.by).rle_id().alias(run))
+        df = df.sort([run, *plan.order_by], maintain_order=True, nulls_last=False).drop(run)
+    out = df.with_columns(*plan.exprs)
+    return out.drop(ROW) if ROW in out.columns else out
+
+
+def _buckets(plan: Plan, lf: pl.LazyFrame, rows: int, out: _Writer, scratch: Path) -> None:
+    """Route 2: keys in any order. Rows to hash buckets of about ``rows`` rows on disk
+    (each key in one bucket), then each bucket run in memory."""
+    import pyarrow.parquet as pq
+
+    n = lf.select(pl.len()).collect().item()
+    count = max(1, math.ceil(n / rows))
+    writers: dict[int, Any] = {}
+    start = 0
+    try:
+        for batch in _batches(lf, rows):
+            batch = batch.with_columns(
+                pl.int_range(start, start + batch.height).alias(ROW),
+                (pl.struct(plan.by).hash(seed=0) % count).alias(_BUCKET),
+            )
+            start += batch.height
+            for (k,), part in batch.partition_by(_BUCKET, as_dict=True).items():
+                table = part.drop(_BUCKET).to_arrow()
+                if k not in writers:
+                    writers[k] = pq.ParquetWriter(scratch / f"{k}.parquet", table.schema)
+                writers[k].write_table(table)
+    finally:
+        for w in writers.values():
+            w.close()
+    for k in sorted(writers):
+        part = pl.read_parquet(scratch / f"{k}.parquet")
+        out.write(plan.apply(part))
+        (scratch / f"{k}.parquet").unlink()
+
+
+def _suffix_rows(frame: pl.DataFrame, halo: _scope.Halo, from_end: bool) -> int:
+    """How many rows at one end of ``frame`` hold ``halo.rows`` rows and, for each
+    null-skipping stencil, as many rows where its inputs are valid as it reads."""
+    need = min(halo.rows, frame.height)
+    for valid, count in halo.valid:
+        mask = frame.select(valid.alias("v"))["v"].fill_null(False)
+        if from_end:
+            mask = mask.reverse()
+        seen = mask.cast(pl.UInt32).cum_sum()
+        enough = (seen >= count).arg_true()
+        need = max(need, frame.height if enough.is_empty() else int(enough[0]) + 1)
+    return need
+
+
+def _series_stream(
+    plan: Plan, halo: _scope.Halo, batches: Iterator[pl.DataFrame], out: _Writer
+) -> None:
+    """Route 3: one ordered series, each batch with its halo."""
+    context: pl.DataFrame | None = None  # rows written already, read as context
+    pending: pl.DataFrame | None = None  # rows not written yet
+    last_order: tuple[Any, ...] | None = None
+    for batch in batches:
+        if batch.is_empty():
+            continue
+        if plan.order_by:
+            last_order = _check_order(plan, batch, last_order)
+        pending = batch if pending is None else pl.concat([pending, batch], how="vertical")
+        frame = pending if context is None else pl.concat([context, pending], how="vertical")
+        skip = 0 if context is None else context.height
+        hold = _suffix_rows(frame, halo, from_end=True)
+        end = frame.height - hold
+        if end <= skip:
+            continue
+        result = frame.with_columns(*plan.exprs)
+        out.write(result.slice(skip, end - skip))
+        done = frame.head(end)
+        context = done.tail(_suffix_rows(done, halo, from_end=True))
+        pending = frame.slice(end)
+    if pending is not None:
+        frame = pending if context is None else pl.concat([context, pending], how="vertical")
+        skip = 0 if context is None else context.height
+        if frame.height > skip:
+            out.write(frame.with_columns(*plan.exprs).slice(skip))
+
+
+def _check_order(
+    plan: Plan, batch: pl.DataFrame, last: tuple[Any, ...] | None
+) -> tuple[Any, ...] | None:
+    """Raise unless the batch is ordered by ``order_by`` and follows the last one."""
+    if batch.is_empty():
+        return last
+    keys = batch.select(plan.order_by).with_row_index("i")
+    index = keys.sort(plan.order_by, maintain_order=True, nulls_last=False)["i"]
+    first = batch.select(plan.order_by).row(0)
+
+    def rank(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple((v is not None, v) for v in row)
+
+    if not index.equals(pl.int_range(batch.height, eager=True).cast(index.dtype)) or (
+        last is not None and rank(first) < rank(last)
+    ):
+        raise ValueError(
+            f"sink_parquet: without by=, the rows must already be in order_by={plan.order_by} "
+            "order (a series cannot be sorted out of core here); sort first, e.g. "
+            "lf.sort(...).sink_parquet(...) with Polars, then run on that file"
+        )
+    return batch.select(plan.order_by).row(-1)
+
+
+def sink_parquet(
+    lf: pl.LazyFrame,
+    path: str | os.PathLike[str],
+    *exprs: pl.Expr | str,
+    by: str | Sequence[str] | None = None,
+    order_by: str | Sequence[str] | None = None,
+    batch_rows: int = 1_000_000,
+    **named_exprs: pl.Expr | str,
+) -> None:
+    """Write ``lf.with_columns(*exprs, **named_exprs)`` to the Parquet file ``path``
+    without holding the data in memory.
+
+    Parameters
+    ----------
+    lf
+        The query (a ``scan_parquet`` of a large file, for example), read in batches by
+        Polars' streaming engine.
+    path
+        The Parquet file to write. It must not exist (``FileExistsError``: nothing is
+        overwritten); the data goes to ``path + ".partial"`` first and takes the name
+        ``path`` only when complete, so a failure never leaves a half-written ``path``.
+    *exprs, **named_exprs
+        Polars expressions, as for ``LazyFrame.with_columns``. With ``by``: computed within
+        each key (``.over(by)``, ``partition_by=by``) or row by row. Without ``by``: row-wise
+        parts and the stencils of ``gradient``, ``derivative`` and count-window ``savgol``
+        (also nested), whose reach in rows is known; anything that may read rows without
+        bound (``cum_sum``, ``cumulative_trapezoid``, a width window) is refused with
+        ``ValueError``.
+    by
+        The key column(s). When each key's rows come together (sorted keys), the batches
+        are streamed in order and the output keeps the input's row order; otherwise
+        (found while streaming) the rows go through hash buckets on disk, and the output
+        comes bucket by bucket, each key's rows together.
+    order_by
+        The column(s) that order the rows within a key (``None``: the input's order). Without
+        ``by``, the rows must already be in this order (checked).
+    batch_rows
+        Rows per batch (and per bucket): memory grows with this, not with the data.
+
+    Notes
+    -----
+    Memory is about one batch (and, with ``by``, the largest key): a key is never split.
+    Without ``by``, a batch is run together with the rows just before it (already written)
+    and the rows at its end wait for the next batch, as many as the widest stencil reads
+    (for ``ignore_nulls=True``, as many valid rows), so each written row is computed from
+    exactly the rows it reads in the whole series.
+    """
+    where = "polars_gradient.sink_parquet"
+    if not isinstance(lf, pl.LazyFrame):
+        raise TypeError(f"{where}: expected a LazyFrame, got {type(lf).__name__}")
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise ValueError(f"{where}: batch_rows must be a positive integer, got {batch_rows!r}")
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            f"{where} writes with pyarrow: pip install 'polars-gradient[parquet]'"
+        ) from e
+    target = Path(path)
+    if target.exists():
+        raise FileExistsError(f"{where}: {str(target)!r} exists; remove it or choose another path")
+    schema = lf.collect_schema()
+    plan = Plan(where, schema.names(), exprs, named_exprs, by, order_by, need_by=False)
+    halo = None if plan.by else _scope.halo(plan.exprs, where)
+    out_schema = plan.output_schema(schema)
+    out = _Writer(target)
+    try:
+        if halo is not None:
+            _series_stream(plan, halo, _batches(lf, batch_rows), out)
+        else:
+            try:
+                _keyed_stream(plan, _batches(lf, batch_rows), out)
+            except _NotContiguous:
+                out.abandon()
+                out = _Writer(target)
+                scratch = Path(tempfile.mkdtemp(prefix=".buckets-", dir=target.parent))
+                try:
+                    _buckets(plan, lf, batch_rows, out, scratch)
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
+        out.finish(out_schema)
+    except BaseException:
+        out.abandon()
+        raise

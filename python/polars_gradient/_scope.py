@@ -1,0 +1,224 @@
+"""What rows an expression reads: per key of ``by``, or within a halo of rows, read from the plan.
+
+The routes beyond one machine (``dask``, ``spark``, ``sink_parquet``) run an expression
+on a piece of the data: every row of some keys, or a stretch of one series. The result is
+the single-machine one only when the expression reads nothing outside that piece:
+
+- ``per_key``: every part of the expression acts row by row (``_rowwise``) or is computed
+  within groups of ``by`` (``.over(by...)``, ``partition_by=by...``, with ``by``'s columns
+  among the keys; finer groups are fine, coarser ones or none are not).
+- ``halo``: on one ordered series, how many rows on each side an output row may read:
+  row-wise parts read none, a stencil (``gradient``, ``derivative``, a count ``savgol``)
+  its reach plus that of its inputs. Windows without a bound in rows (a width ``savgol``,
+  the integrals, any other window function) have none.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from . import _rowwise
+
+
+class NotPerKey(ValueError):
+    """An expression reads rows outside its key (or outside any bounded halo)."""
+
+
+def _plugin(function: Any) -> tuple[str, dict[str, Any]] | None:
+    """This package's plugin behind a ``Function`` node: its name and kwargs."""
+    symbol = _rowwise.own_symbol(function)
+    if symbol is None:
+        return None
+    kwargs = _rowwise._kind(function)[1].get("kwargs") or []
+    try:
+        loaded = pickle.loads(bytes(kwargs)) if kwargs else {}
+    except Exception:  # kwargs this version did not write
+        loaded = {}
+    return symbol, loaded if isinstance(loaded, dict) else {}
+
+
+def _over(node: Any) -> tuple[Any, list[Any], str] | None:
+    """A window node (``Over`` in Polars 2, ``Window`` in 1.x): function, keys, mapping."""
+    kind, value = _rowwise._kind(node)
+    if kind == "Over":
+        return value["function"], value["partition_by"], str(value.get("mapping"))
+    if kind == "Window":
+        options = value.get("options")
+        mapping = options.get("Over") if isinstance(options, dict) else None
+        return value["function"], value["partition_by"], str(mapping)
+    return None
+
+
+def _covers(keys: Sequence[Any], by: Sequence[str]) -> bool:
+    """Whether the group keys ``keys`` include each column of ``by`` as itself, so that
+    each of their groups lies within one key of ``by``; the other keys must be row-wise."""
+    bare = {v for k, v in map(_rowwise._kind, keys) if k == "Column"}
+    return set(by) <= bare and all(_rowwise._row_wise(k, None) for k in keys)
+
+
+def _why_not_per_key(node: Any, by: Sequence[str]) -> str | None:
+    over = _over(node)
+    if over is not None:
+        _, keys, mapping = over
+        if "GroupsToRows" not in mapping:
+            return "a window with mapping_strategy other than 'group_to_rows'"
+        if not _covers(keys, by):
+            return "a window (.over) whose keys do not include every column of by"
+        return None  # all inside is computed within one key
+    kind, value = _rowwise._kind(node)
+    if kind in _rowwise._COLUMNS:
+        return None
+    if kind == "Literal":
+        lit, _ = _rowwise._kind(value)
+        return "a literal Series" if lit in ("Series", "Range") else None
+    if kind in _rowwise._WRAPPERS:
+        return _why_not_per_key(value[0] if isinstance(value, list) else value, by)
+    if kind == "Cast":
+        return _why_not_per_key(value["expr"], by)
+    if kind == "BinaryExpr":
+        return _why_not_per_key(value["left"], by) or _why_not_per_key(value["right"], by)
+    if kind == "Ternary":
+        for k in ("predicate", "truthy", "falsy"):
+            if why := _why_not_per_key(value[k], by):
+                return why
+        return None
+    if kind == "Function":
+        inputs = value["input"]
+        own = _plugin(value["function"])
+        if own is not None and own[1].get("n_keys"):
+            n = int(own[1]["n_keys"])
+            if not _covers(inputs[-n:], by):
+                return f"{own[0]}(partition_by=...) whose keys do not include every column of by"
+            inputs = inputs[:-n]
+        elif not _rowwise._function_is_row_wise(value["function"]):
+            name = own[0] if own else _rowwise._kind(value["function"])[0]
+            return f"{name} over the whole frame (not within each key of by)"
+        for i in inputs:
+            if why := _why_not_per_key(i, by):
+                return why
+        return None
+    return f"{kind or 'this expression'}, which reads rows of other keys"
+
+
+def per_key(exprs: Sequence[pl.Expr], by: Sequence[str], where: str) -> None:
+    """Raise ``NotPerKey`` unless each expression gives, on the rows of some keys of
+    ``by``, the values it gives on the whole frame."""
+    for e in exprs:
+        tree = _rowwise._tree(e)
+        why = "a Python function, which cannot be inspected" if tree is None else None
+        why = why or _why_not_per_key(tree, by)
+        if why:
+            raise NotPerKey(
+                f"{where}: {_name(e)} is not computed within each key of by={list(by)}: "
+                f"it has {why}. "
+                f"Each partition holds only some keys; use .over({', '.join(map(repr, by))}) "
+                "or partition_by=by, or row-wise expressions"
+            )
+
+
+def _reach(name: str, kwargs: dict[str, Any]) -> int | None:
+    """Rows on each side that one output row of a plugin may read (generously)."""
+    called = kwargs.get("called") or {}
+    if name in ("as_float", "richardson", "gradient_horizontal"):
+        return 0
+    if name == "gradient":
+        return int(called.get("edge_order", 2)) + 1
+    if name == "derivative":
+        return int(called.get("order", 1)) + int(called.get("accuracy", 2)) + 1
+    if name == "savgol" and called.get("window_count"):
+        return int(called["window_count"])
+    return None  # width windows, integrals: no bound in rows
+
+
+def _halo(node: Any, nulls: list[tuple[list[Any], int]], outer: int) -> int | None:
+    kind, value = _rowwise._kind(node)
+    if kind in _rowwise._COLUMNS:
+        return 0
+    if kind == "Literal":
+        lit, _ = _rowwise._kind(value)
+        return None if lit in ("Series", "Range") else 0
+    if kind in _rowwise._WRAPPERS:
+        return _halo(value[0] if isinstance(value, list) else value, nulls, outer)
+    if kind == "Cast":
+        return _halo(value["expr"], nulls, outer)
+    children: list[Any]
+    if kind == "BinaryExpr":
+        children = [value["left"], value["right"]]
+    elif kind == "Ternary":
+        children = [value[k] for k in ("predicate", "truthy", "falsy")]
+    elif kind == "Function":
+        children = value["input"]
+        own = _plugin(value["function"])
+        if own is not None:
+            if own[1].get("n_keys"):
+                return None  # groups: give by=
+            reach = _reach(*own)
+            if reach is None:
+                return None
+            inner = [_halo(c, nulls, outer + reach) for c in children]
+            if any(h is None for h in inner):
+                return None
+            total = reach + max([h for h in inner if h is not None], default=0)
+            if own[1].get("ignore_nulls") and reach:
+                # Its neighbours are the nearest rows where its inputs are valid.
+                nulls.append((children, outer + total))
+            return total
+        if not _rowwise._function_is_row_wise(value["function"]):
+            return None
+    else:
+        return None
+    hs = [_halo(c, nulls, outer) for c in children]
+    if any(h is None for h in hs):
+        return None
+    return max([h for h in hs if h is not None], default=0)
+
+
+class Halo:
+    """The halo of expressions on one ordered series: ``rows`` on each side, and for
+    plugins that skip nulls, the inputs whose valid rows count instead of all rows."""
+
+    def __init__(self, rows: int, valid: list[tuple[pl.Expr, int]]) -> None:
+        self.rows = rows
+        # (an expression true where a null-skipping stencil's inputs are all valid,
+        #  how many such rows it must see on each side)
+        self.valid = valid
+
+
+def halo(exprs: Sequence[pl.Expr], where: str) -> Halo:
+    """The ``Halo`` of ``exprs``; ``NotPerKey`` if some output row may read rows without bound."""
+    rows = 0
+    valid: list[tuple[pl.Expr, int]] = []
+    for e in exprs:
+        tree = _rowwise._tree(e)
+        nulls: list[tuple[list[Any], int]] = []
+        h = None if tree is None else _halo(tree, nulls, 0)
+        if h is None:
+            raise NotPerKey(
+                f"{where}: {_name(e)} may read rows without bound in one series (a grouped, "
+                "cumulative or width-window expression, a window function or a Python "
+                "function): give by= (the keys it is computed within), or collect in memory"
+            )
+        rows = max(rows, h)
+        for inputs, need in nulls:
+            exprs_in = [_expr(i) for i in inputs]
+            valid.append((pl.all_horizontal([i.is_not_null() for i in exprs_in]), need))
+    return Halo(rows, valid)
+
+
+def _name(e: pl.Expr) -> str:
+    """How an error names an expression: its output name."""
+    try:
+        return f"the expression for {e.meta.output_name()!r}"
+    except Exception:  # several outputs, or none determined
+        return "an expression"
+
+
+def _expr(node: Any) -> pl.Expr:
+    """An expression back from its serialized tree."""
+    return pl.Expr.deserialize(io.StringIO(json.dumps(node)), format="json")
