@@ -31,3 +31,12 @@ __all__ = [
     "sink_parquet",
     "trapezoid",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``polars_gradient.dask`` and ``polars_gradient.spark``, imported on first use."""
+    if name in ("dask", "spark"):
+        import importlib
+
+        return importlib.import_module(f"polars_gradient.{name}")
+    raise AttributeError(f"module 'polars_gradient' has no attribute {name!r}")

@@ -276,6 +276,16 @@ def sink_parquet(
     and the rows at its end wait for the next batch, as many as the widest stencil reads
     (for ``ignore_nulls=True``, as many valid rows), so each written row is computed from
     exactly the rows it reads in the whole series.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import polars as pl, polars_gradient as pg
+    >>> lf = pl.LazyFrame({"id": [1, 1, 1, 2, 2], "y": [0.0, 1.0, 4.0, 5.0, 7.0]})
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.parquet"
+    >>> pg.sink_parquet(lf, path, g=pl.col("y").grad.gradient().over("id"), by="id")
+    >>> pl.read_parquet(path)["g"].to_list()
+    [1.0, 2.0, 3.0, 2.0, 2.0]
     """
     where = "polars_gradient.sink_parquet"
     if not isinstance(lf, pl.LazyFrame):
