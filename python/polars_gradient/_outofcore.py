@@ -2,10 +2,10 @@
 
 Three routes, chosen from ``by`` and the data:
 
-- ``by`` given, each key's rows together (sorted keys, for example): batches streamed in
-  order; the last key of a batch, perhaps unfinished, is carried into the next one.
-- ``by`` given, keys in any order (found out while streaming: a key seen again): the rows
-  go to hash buckets on disk by key, then each bucket is run in memory.
+- ``by`` given, keys sorted (ascending, nulls first): batches streamed in order; the last
+  key of a batch, perhaps unfinished, is carried into the next one.
+- ``by`` given, keys in any other order (found out while streaming: a key lower than the one
+  before): the rows go to hash buckets on disk by key, then each bucket is run in memory.
 - no ``by``: one ordered series; each batch is run with the rows around it that the widest
   stencil reads (its halo, from ``_scope.halo``), and only the rows whose stencil lies
   inside are written.
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from . import _scope
 from ._pieces import ROW, Plan
@@ -39,10 +40,10 @@ def _batches(lf: pl.LazyFrame, rows: int) -> Iterator[pl.DataFrame]:
             pending.append(b)
             size += b.height
             if size >= rows:
-                yield pl.concat(pending, rechunk=True)
+                yield pl.concat(pending, rechunk=False)
                 pending, size = [], 0
         if size:
-            yield pl.concat(pending, rechunk=True)
+            yield pl.concat(pending, rechunk=False)
         return
     offset = 0
     while True:
@@ -54,70 +55,72 @@ def _batches(lf: pl.LazyFrame, rows: int) -> Iterator[pl.DataFrame]:
         offset += rows
 
 
-class _Writer:
-    """A Parquet file written batch by batch (pyarrow's writer), to a name beside the
-    target that becomes the target only when everything is written."""
+def _sink(frames: Iterator[pl.DataFrame], schema: pl.Schema, path: Path) -> None:
+    """The frames, in order, to one Parquet file by Polars' own streaming sink (an IO
+    source that pulls them one by one: one frame in memory at a time). An exception in
+    ``frames`` is raised here as itself."""
+    failed: list[BaseException] = []
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.partial = path.with_name(path.name + ".partial")
-        self.writer: Any = None
+    def guarded() -> Iterator[pl.DataFrame]:
+        try:
+            yield from frames
+        except BaseException as e:  # handed back below, not wrapped by Polars
+            failed.append(e)
 
-    def write(self, df: pl.DataFrame) -> None:
-        import pyarrow.parquet as pq
+    def source(
+        with_columns: list[str] | None, predicate: Any, n_rows: int | None, batch_size: Any
+    ) -> Iterator[pl.DataFrame]:
+        for df in guarded():
+            yield df if with_columns is None else df.select(with_columns)
 
-        table = df.to_arrow()
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.partial, table.schema)
-        self.writer.write_table(table)
-
-    def finish(self, schema: pl.Schema) -> None:
-        if self.writer is None:  # no rows at all: an empty file with the schema
-            self.write(pl.DataFrame(schema=schema))
-        self.writer.close()
-        os.replace(self.partial, self.path)
-
-    def abandon(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.partial.unlink(missing_ok=True)
+    lf = register_io_source(source, schema=schema)
+    try:
+        lf.sink_parquet(path)
+    except Exception:
+        if not failed:
+            raise
+    if failed:
+        raise failed[0]
 
 
 class _NotContiguous(Exception):
-    """A key came back after other keys: the keyed stream cannot go on."""
+    """The keys are not sorted: the keyed stream cannot go on."""
 
 
-def _keyed_stream(plan: Plan, batches: Iterator[pl.DataFrame], out: _Writer) -> None:
+def _keyed_stream(plan: Plan, batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     """Route 1: whole keys in a row. The rows of the last key of each batch wait for the next."""
-    seen: set[tuple[Any, ...]] = set()
+    last: tuple[Any, ...] | None = None  # the key of the last run so far
     carry: pl.DataFrame | None = None
     start = 0
+    key = pl.col(plan.by[0]) if len(plan.by) == 1 else pl.struct(plan.by)
     for batch in batches:
         if batch.is_empty():
             continue
         if not plan.order_by:
             batch = batch.with_columns(pl.int_range(start, start + batch.height).alias(ROW))
         start += batch.height
-        runs = batch.select(pl.struct(plan.by).rle_id().alias("r"))["r"]
-        keys = batch.select(plan.by).unique(maintain_order=True)
-        if runs[-1] + 1 != keys.height:
-            raise _NotContiguous
-        rows = list(keys.iter_rows())
-        if carry is not None:
-            carried = carry.select(plan.by).row(0)
-            if carried != rows[0]:
-                seen.add(carried)
-        if any(r in seen for r in rows):
-            raise _NotContiguous
-        seen.update(rows[:-1])
         frame = batch if carry is None else pl.concat([carry, batch], how="vertical")
-        last = frame.select(pl.struct(plan.by).rle_id().alias("r"))["r"]
-        n_done = int((last < last[-1]).sum())
+        run = frame.select(key.rle_id())[:, 0]
+        first = run != run.shift(1, fill_value=-1)
+        # One row per run of equal keys: the keys must rise from run to run (nulls
+        # first), which proves each key comes in one run, without remembering them.
+        keys = [_rank(k) for k in frame.select(plan.by).filter(first).rows()]
+        if last is not None and keys[0] < last:
+            raise _NotContiguous
+        if any(a >= b for a, b in zip(keys, keys[1:])):
+            raise _NotContiguous
+        last = keys[-1]
+        n_done = int(first.arg_true()[-1])  # the last run waits
         if n_done:
-            out.write(_keyed(plan, frame.head(n_done)))
+            yield _keyed(plan, frame.head(n_done))
         carry = frame.slice(n_done)
     if carry is not None:
-        out.write(_keyed(plan, carry))
+        yield _keyed(plan, carry)
+
+
+def _rank(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row of keys made comparable: nulls first, then values, then NaN (as Polars sorts)."""
+    return tuple((0, 0) if v is None else (2, 0) if v != v else (1, v) for v in row)
 
 
 def _keyed(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
@@ -125,17 +128,23 @@ def _keyed(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
     their order), the expressions run."""
     if plan.order_by:
         run = "__polars_gradient_run"
-        df = df.with_columns(pl.struct(plan.by).rle_id().alias(run))
+        key = pl.col(plan.by[0]) if len(plan.by) == 1 else pl.struct(plan.by)
+        df = df.with_columns(key.rle_id().alias(run))
         df = df.sort([run, *plan.order_by], maintain_order=True, nulls_last=False).drop(run)
     out = df.with_columns(*plan.exprs)
     return out.drop(ROW) if ROW in out.columns else out
 
 
-def _buckets(plan: Plan, lf: pl.LazyFrame, rows: int, out: _Writer, scratch: Path) -> None:
-    """Route 2: keys in any order. Rows to hash buckets of about ``rows`` rows on disk
-    (each key in one bucket), then each bucket run in memory."""
-    import pyarrow.parquet as pq
-
+def _fill_buckets(plan: Plan, lf: pl.LazyFrame, rows: int, scratch: Path) -> list[Path]:
+    """Route 2, first pass: the rows to hash buckets of about ``rows`` rows on disk (each
+    key in one bucket; Arrow IPC streams, appended batch by batch)."""
+    try:
+        import pyarrow as pa
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "polars_gradient.sink_parquet with keys in any order writes buckets with pyarrow: "
+            "pip install 'polars-gradient[parquet]'"
+        ) from e
     n = lf.select(pl.len()).collect().item()
     count = max(1, math.ceil(n / rows))
     writers: dict[int, Any] = {}
@@ -150,15 +159,20 @@ def _buckets(plan: Plan, lf: pl.LazyFrame, rows: int, out: _Writer, scratch: Pat
             for (k,), part in batch.partition_by(_BUCKET, as_dict=True).items():
                 table = part.drop(_BUCKET).to_arrow()
                 if k not in writers:
-                    writers[k] = pq.ParquetWriter(scratch / f"{k}.parquet", table.schema)
+                    writers[k] = pa.ipc.new_stream(str(scratch / f"{k}.arrows"), table.schema)
                 writers[k].write_table(table)
     finally:
         for w in writers.values():
             w.close()
-    for k in sorted(writers):
-        part = pl.read_parquet(scratch / f"{k}.parquet")
-        out.write(plan.apply(part))
-        (scratch / f"{k}.parquet").unlink()
+    return [scratch / f"{k}.arrows" for k in sorted(writers)]
+
+
+def _run_buckets(plan: Plan, paths: list[Path]) -> Iterator[pl.DataFrame]:
+    """Route 2, second pass: each bucket in memory, its keys in order, the expressions run."""
+    for path in paths:
+        part = pl.read_ipc_stream(path)
+        path.unlink()
+        yield plan.apply(part)
 
 
 def _suffix_rows(frame: pl.DataFrame, halo: _scope.Halo, from_end: bool) -> int:
@@ -176,8 +190,8 @@ def _suffix_rows(frame: pl.DataFrame, halo: _scope.Halo, from_end: bool) -> int:
 
 
 def _series_stream(
-    plan: Plan, halo: _scope.Halo, batches: Iterator[pl.DataFrame], out: _Writer
-) -> None:
+    plan: Plan, halo: _scope.Halo, batches: Iterator[pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
     """Route 3: one ordered series, each batch with its halo."""
     context: pl.DataFrame | None = None  # rows written already, read as context
     pending: pl.DataFrame | None = None  # rows not written yet
@@ -195,7 +209,7 @@ def _series_stream(
         if end <= skip:
             continue
         result = frame.with_columns(*plan.exprs)
-        out.write(result.slice(skip, end - skip))
+        yield result.slice(skip, end - skip)
         done = frame.head(end)
         context = done.tail(_suffix_rows(done, halo, from_end=True))
         pending = frame.slice(end)
@@ -203,7 +217,7 @@ def _series_stream(
         frame = pending if context is None else pl.concat([context, pending], how="vertical")
         skip = 0 if context is None else context.height
         if frame.height > skip:
-            out.write(frame.with_columns(*plan.exprs).slice(skip))
+            yield frame.with_columns(*plan.exprs).slice(skip)
 
 
 def _check_order(
@@ -216,11 +230,8 @@ def _check_order(
     index = keys.sort(plan.order_by, maintain_order=True, nulls_last=False)["i"]
     first = batch.select(plan.order_by).row(0)
 
-    def rank(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple((v is not None, v) for v in row)
-
     if not index.equals(pl.int_range(batch.height, eager=True).cast(index.dtype)) or (
-        last is not None and rank(first) < rank(last)
+        last is not None and _rank(first) < _rank(last)
     ):
         raise ValueError(
             f"sink_parquet: without by=, the rows must already be in order_by={plan.order_by} "
@@ -236,7 +247,7 @@ def sink_parquet(
     *exprs: pl.Expr | str,
     by: str | Sequence[str] | None = None,
     order_by: str | Sequence[str] | None = None,
-    batch_rows: int = 1_000_000,
+    batch_rows: int = 250_000,
     **named_exprs: pl.Expr | str,
 ) -> None:
     """Write ``lf.with_columns(*exprs, **named_exprs)`` to the Parquet file ``path``
@@ -248,9 +259,10 @@ def sink_parquet(
         The query (a ``scan_parquet`` of a large file, for example), read in batches by
         Polars' streaming engine.
     path
-        The Parquet file to write. It must not exist (``FileExistsError``: nothing is
-        overwritten); the data goes to ``path + ".partial"`` first and takes the name
-        ``path`` only when complete, so a failure never leaves a half-written ``path``.
+        The Parquet file to write, by Polars' own streaming sink. It must not exist
+        (``FileExistsError``: nothing is overwritten); the data goes to
+        ``path + ".partial"`` first and takes the name ``path`` only when complete, so a
+        failure never leaves a half-written ``path``.
     *exprs, **named_exprs
         Polars expressions, as for ``LazyFrame.with_columns``. With ``by``: computed within
         each key (``.over(by)``, ``partition_by=by``) or row by row. Without ``by``: row-wise
@@ -259,10 +271,10 @@ def sink_parquet(
         bound (``cum_sum``, ``cumulative_trapezoid``, a width window) is refused with
         ``ValueError``.
     by
-        The key column(s). When each key's rows come together (sorted keys), the batches
-        are streamed in order and the output keeps the input's row order; otherwise
-        (found while streaming) the rows go through hash buckets on disk, and the output
-        comes bucket by bucket, each key's rows together.
+        The key column(s). When the rows are sorted by the keys (ascending, nulls first),
+        the batches are streamed in order and the output keeps the input's row order;
+        otherwise (found while streaming) the rows go through hash buckets on disk, and the
+        output comes bucket by bucket, each key's rows together.
     order_by
         The column(s) that order the rows within a key (``None``: the input's order). Without
         ``by``, the rows must already be in this order (checked).
@@ -292,12 +304,6 @@ def sink_parquet(
         raise TypeError(f"{where}: expected a LazyFrame, got {type(lf).__name__}")
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
         raise ValueError(f"{where}: batch_rows must be a positive integer, got {batch_rows!r}")
-    try:
-        import pyarrow.parquet  # noqa: F401
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"{where} writes with pyarrow: pip install 'polars-gradient[parquet]'"
-        ) from e
     target = Path(path)
     if target.exists():
         raise FileExistsError(f"{where}: {str(target)!r} exists; remove it or choose another path")
@@ -305,22 +311,22 @@ def sink_parquet(
     plan = Plan(where, schema.names(), exprs, named_exprs, by, order_by, need_by=False)
     halo = None if plan.by else _scope.halo(plan.exprs, where)
     out_schema = plan.output_schema(schema)
-    out = _Writer(target)
+    partial = target.with_name(target.name + ".partial")
     try:
         if halo is not None:
-            _series_stream(plan, halo, _batches(lf, batch_rows), out)
+            _sink(_series_stream(plan, halo, _batches(lf, batch_rows)), out_schema, partial)
         else:
             try:
-                _keyed_stream(plan, _batches(lf, batch_rows), out)
+                _sink(_keyed_stream(plan, _batches(lf, batch_rows)), out_schema, partial)
             except _NotContiguous:
-                out.abandon()
-                out = _Writer(target)
+                partial.unlink(missing_ok=True)
                 scratch = Path(tempfile.mkdtemp(prefix=".buckets-", dir=target.parent))
                 try:
-                    _buckets(plan, lf, batch_rows, out, scratch)
+                    paths = _fill_buckets(plan, lf, batch_rows, scratch)
+                    _sink(_run_buckets(plan, paths), out_schema, partial)
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
-        out.finish(out_schema)
+        os.replace(partial, target)
     except BaseException:
-        out.abandon()
+        partial.unlink(missing_ok=True)
         raise

@@ -1,0 +1,205 @@
+"""Beyond one machine: Dask on 1 and 2 workers against one Polars process; sink_parquet's memory.
+
+Part 1: ROWS rows in KEYS interleaved keys, Parquet to Parquet (8 input files, every key in
+every file): one Polars process (scan, ``with_columns``, sink), then
+``polars_gradient.dask.with_columns`` on a LocalCluster of 1 and of 2 single-threaded worker
+processes, and the same Dask pipeline without the expression (read, shuffle, write) to show
+what the shuffle costs.
+
+Part 2: ``sink_parquet`` on OOC_ROWS rows, keys sorted and unsorted, and on a quarter of
+them; each run in a child process that reports its peak RSS, beside the in-memory size of
+the data and the peak of the in-memory route (read, ``with_columns``, write).
+
+Run: ``pip install ".[bench,dask]" && python bench/scale.py`` (``--quick``: 10x smaller).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+import polars_gradient as pg  # also registers .grad
+
+ROWS, KEYS, OOC_ROWS = 20_000_000, 100_000, 50_000_000
+
+
+def expr() -> pl.Expr:
+    return pl.col("y").grad.gradient(x="t").over("id").alias("g")
+
+
+def make(path: Path, rows: int, keys: int, files: int, sort: bool, seed: int = 0) -> None:
+    """Rows with an id, a Datetime and a value; keys interleaved (or sorted) over the files."""
+    path.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    per = rows // files
+    for k in range(files):
+        ids = rng.integers(0, keys, per)
+        if sort:
+            ids = np.sort(ids) + k * keys  # each file its own sorted keys: sorted overall
+        t = (np.arange(per, dtype=np.int64) + k * per) * 1_000_000 + rng.integers(0, 999_999, per)
+        pl.DataFrame(
+            {
+                "id": ids,
+                "t": pl.Series(t).cast(pl.Datetime("us")),
+                "y": rng.standard_normal(per),
+            }
+        ).write_parquet(path / f"part{k:02d}.parquet")
+
+
+def timed(f: object) -> float:
+    t0 = time.perf_counter()
+    f()  # type: ignore[operator]
+    return time.perf_counter() - t0
+
+
+def polars_once(src: Path, out: Path) -> None:
+    pl.scan_parquet(src / "*.parquet").with_columns(expr()).sink_parquet(out)
+
+
+def dask_run(src: Path, out: Path, workers: int, with_expr: bool) -> float:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    import polars_gradient.dask as pgd
+
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster),
+    ):
+
+        def go() -> None:
+            ddf = dd.read_parquet(str(src / "*.parquet"), dtype_backend="pyarrow")
+            if with_expr:
+                res = pgd.with_columns(ddf, expr(), by="id")
+            else:
+                res = ddf.shuffle(on="id")
+            res.to_parquet(str(out), write_index=False)
+
+        return timed(go)
+
+
+def part1(root: Path, rows: int, keys: int) -> list[tuple[str, float]]:
+    src = root / "scale-in"
+    make(src, rows, keys, files=8, sort=False)
+    results = []
+    t = min(timed(lambda: polars_once(src, root / "polars-out.parquet")) for _ in range(2))
+    results.append(("one Polars process (scan, with_columns .over, sink)", t))
+    for workers in (1, 2):
+        for with_expr in (True, False):
+            name = "polars_gradient.dask" if with_expr else "Dask read, shuffle, write"
+            out = root / f"dask-out-{workers}-{with_expr}"
+            shutil.rmtree(out, ignore_errors=True)
+            t = dask_run(src, out, workers, with_expr)
+            results.append((f"{name}, {workers} worker{'s' if workers > 1 else ''}", t))
+    shutil.rmtree(src)
+    return results
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set (VmHWM: its own, unlike ``ru_maxrss``, which a
+    child inherits from its parent across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(args: argparse.Namespace) -> None:
+    """One measured run in this process: print its peak RSS and time as JSON."""
+    base = peak_rss_mib()
+    src, out = Path(args.src), Path(args.out)
+    t0 = time.perf_counter()
+    if args.route == "sink_parquet":
+        pg.sink_parquet(pl.scan_parquet(src / "*.parquet"), out, expr(), by="id")
+    else:
+        pl.read_parquet(src / "*.parquet").with_columns(expr()).write_parquet(out)
+    took = time.perf_counter() - t0
+    print(json.dumps({"peak_mib": peak_rss_mib(), "base_mib": base, "seconds": took}))
+
+
+def measure(route: str, src: Path, out: Path) -> dict[str, float]:
+    out.unlink(missing_ok=True)
+    res = subprocess.run(
+        [sys.executable, __file__, "--child", route, "--src", str(src), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+
+
+def part2(root: Path, rows: int, keys: int) -> list[tuple[str, int, float, dict[str, float]]]:
+    results = []
+    for sort in (True, False):
+        for n in (rows // 4, rows):
+            src = root / f"ooc-{sort}-{n}"
+            make(src, n, keys * n // rows, files=8, sort=sort, seed=1)
+            # The data's in-memory size, from a sample (loading it here would count in the
+            # children's figures on systems where the peak is inherited).
+            sample = pl.scan_parquet(src / "*.parquet").head(100_000).collect()
+            data = sample.estimated_size("mb") / sample.height * n
+            for route in ("sink_parquet", "in memory"):
+                if route == "in memory" and n != rows:
+                    continue
+                m = measure(route, src, root / "ooc-out.parquet")
+                label = f"{route}, keys {'sorted' if sort else 'unsorted'}"
+                results.append((label, n, data, m))
+            shutil.rmtree(src)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default="1,2")
+    parser.add_argument("--child", default=None)
+    parser.add_argument("--src")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.child:
+        args.route = args.child
+        child(args)
+        return
+    scale = 10 if args.quick else 1
+    root = Path(tempfile.mkdtemp(prefix="pg-scale-"))
+    try:
+        if "1" in args.only:
+            rows = ROWS // scale
+            print(f"\nPart 1: {rows:,} rows, {KEYS // scale:,} keys, Parquet to Parquet")
+            res = part1(root, rows, KEYS // scale)
+            ref = res[0][1]
+            print("| route | seconds | vs one Polars process |\n|---|---:|---:|")
+            for name, t in res:
+                print(f"| {name} | {t:.1f} | {t / ref:.2f} |")
+            d = dict(res)
+            one, two = d["polars_gradient.dask, 1 worker"], d["polars_gradient.dask, 2 workers"]
+            print(f"speed-up from 1 to 2 workers: {one / two:.2f}x")
+        if "2" in args.only:
+            rows = OOC_ROWS // scale
+            print(f"\nPart 2: sink_parquet, up to {rows:,} rows, peak RSS of a child process")
+            print("| route | rows | data MiB | peak RSS MiB | after imports | peak / data | s |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            for label, n, data, m in part2(root, rows, KEYS // scale):
+                peak = m["peak_mib"]
+                print(
+                    f"| {label} | {n:,} | {data:.0f} | {peak:.0f} | {m['base_mib']:.0f} "
+                    f"| {peak / data:.2f} | {m['seconds']:.1f} |"
+                )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
