@@ -2,8 +2,8 @@
 
 Shared by ``polars_gradient.dask``, ``polars_gradient.spark`` and ``sink_parquet``: the
 arguments are checked when the plan is made (``ValueError``/``TypeError``, before any
-engine runs), and ``apply`` runs on one piece holding every row of some keys: rows in
-key order, each key's rows in their original order, then ``with_columns``.
+engine runs), and ``apply`` runs on one piece holding every row of some keys: rows put
+in order (``order_by``, or the input's order carried in ``ROW``), then ``with_columns``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def names(value: str | Sequence[str] | None, what: str, where: str) -> list[str]
 
 class Plan:
     """``with_columns(*exprs, **named_exprs)`` per key of ``by``, rows ordered by
-    ``order_by`` within each key (``None``: the input's order, carried in ``ROW``)."""
+    ``order_by`` within each key, ties (and everything, without ``order_by``) in the
+    input's order, carried in ``ROW``."""
 
     def __init__(
         self,
@@ -72,8 +73,9 @@ class Plan:
 
     @property
     def sort_by(self) -> list[str]:
-        """What rows are ordered by within a piece."""
-        return [*self.by, *(self.order_by or [ROW])]
+        """What rows are ordered by within a piece: each key's rows come in this order
+        (the keys themselves need not be together: the expressions group them)."""
+        return [*self.order_by, ROW]
 
     def apply(self, df: pl.DataFrame, *, keep_row: bool = False) -> pl.DataFrame:
         """The expressions on one piece: whole keys, in any row order."""

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 
 from ._pieces import ROW, Plan
 
@@ -24,7 +26,8 @@ def _tag(pdf: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.
     """Each row's place in the input, as one int64: (partition, position)."""
     number = 0 if partition_info is None else int(partition_info["number"])
     start = number << _PART_SHIFT
-    return pdf.assign(**{ROW: pd.array(range(start, start + len(pdf)), dtype="int64[pyarrow]")})
+    rows = pa.array(np.arange(start, start + len(pdf), dtype=np.int64))
+    return pdf.assign(**{ROW: pd.arrays.ArrowExtensionArray(rows)})
 
 
 def _to_polars(pdf: pd.DataFrame) -> pl.DataFrame:
@@ -64,8 +67,9 @@ def with_columns(
     by
         The key column(s).
     order_by
-        The column(s) that order the rows within a key before the expressions run. ``None``:
-        the input's row order (carried through the shuffle; no engine keeps it).
+        The column(s) that order the rows within a key before the expressions run; ties,
+        and all rows when ``None``, keep the input's row order (carried through the
+        shuffle: no engine keeps it).
 
     Returns
     -------
@@ -87,9 +91,8 @@ def with_columns(
     if not isinstance(ddf, dd.DataFrame):
         raise TypeError(f"{where}: expected a dask DataFrame, got {type(ddf).__name__}")
     plan = Plan(where, ddf.columns, exprs, named_exprs, by, order_by)
-    frame: Any = ddf
-    if not plan.order_by:
-        frame = frame.map_partitions(_tag, meta=_tag(frame._meta))
+    source: Any = ddf
+    frame = source.map_partitions(_tag, meta=_tag(source._meta))
     meta = plan.apply(_to_polars(frame._meta)).to_pandas(use_pyarrow_extension_array=True)
     shuffled = frame.shuffle(on=plan.by)
     result = shuffled.map_partitions(_run, plan, meta=meta, align_dataframes=False)

@@ -60,8 +60,9 @@ def with_columns(
     by
         The key column(s).
     order_by
-        The column(s) that order the rows within a key. ``None``: the input's row order,
-        carried through the shuffle with ``monotonically_increasing_id``.
+        The column(s) that order the rows within a key; ties, and all rows when ``None``,
+        keep the input's row order (carried through the shuffle with
+        ``monotonically_increasing_id``).
 
     Returns
     -------
@@ -73,8 +74,7 @@ def with_columns(
     """
     where = "polars_gradient.spark.with_columns"
     plan = Plan(where, sdf.columns, exprs, named_exprs, by, order_by)
-    if not plan.order_by:
-        sdf = sdf.withColumn(ROW, F.monotonically_increasing_id())
+    sdf = sdf.withColumn(ROW, F.monotonically_increasing_id())
     tz = sdf.sparkSession.conf.get("spark.sql.session.timeZone")
     arrow_in = to_arrow_schema(sdf.schema, timezone=tz)
     empty = pl.from_arrow(arrow_in.empty_table())
