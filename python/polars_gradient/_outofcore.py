@@ -55,10 +55,17 @@ def _batches(lf: pl.LazyFrame, rows: int) -> Iterator[pl.DataFrame]:
         offset += rows
 
 
+# Polars 2 sinks a Python IO source with its streaming engine; 1.x cannot (it panics).
+_POLARS_SINKS_IO_SOURCES = tuple(int(p) for p in pl.__version__.split(".")[:2]) >= (2, 0)
+
+
 def _sink(frames: Iterator[pl.DataFrame], schema: pl.Schema, path: Path) -> None:
-    """The frames, in order, to one Parquet file by Polars' own streaming sink (an IO
-    source that pulls them one by one: one frame in memory at a time). An exception in
-    ``frames`` is raised here as itself."""
+    """The frames, in order, to one Parquet file: by Polars' own streaming sink (an IO
+    source that pulls them one by one: one frame in memory at a time), or on Polars 1.x by
+    pyarrow's writer. An exception in ``frames`` is raised here as itself."""
+    if not _POLARS_SINKS_IO_SOURCES:
+        _sink_pyarrow(frames, schema, path)
+        return
     failed: list[BaseException] = []
 
     def guarded() -> Iterator[pl.DataFrame]:
@@ -81,6 +88,36 @@ def _sink(frames: Iterator[pl.DataFrame], schema: pl.Schema, path: Path) -> None
             raise
     if failed:
         raise failed[0]
+
+
+def _sink_pyarrow(frames: Iterator[pl.DataFrame], schema: pl.Schema, path: Path) -> None:
+    """``_sink`` with pyarrow's Parquet writer, a row group per frame."""
+    pq = _pyarrow("parquet")
+    writer = None
+    try:
+        for df in frames:
+            table = df.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+        if writer is None:  # no rows: an empty file with the schema
+            writer = pq.ParquetWriter(path, pl.DataFrame(schema=schema).to_arrow().schema)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _pyarrow(module: str) -> Any:
+    """``pyarrow`` or one of its modules, with a clear error where it is missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"pyarrow.{module}" if module else "pyarrow")
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "polars_gradient.sink_parquet needs pyarrow here (hash buckets, or Polars 1.x): "
+            "pip install 'polars-gradient[parquet]'"
+        ) from e
 
 
 class _NotContiguous(Exception):
@@ -138,13 +175,7 @@ def _keyed(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
 def _fill_buckets(plan: Plan, lf: pl.LazyFrame, rows: int, scratch: Path) -> list[Path]:
     """Route 2, first pass: the rows to hash buckets of about ``rows`` rows on disk (each
     key in one bucket; Arrow IPC streams, appended batch by batch)."""
-    try:
-        import pyarrow as pa
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "polars_gradient.sink_parquet with keys in any order writes buckets with pyarrow: "
-            "pip install 'polars-gradient[parquet]'"
-        ) from e
+    pa = _pyarrow("")
     n = lf.select(pl.len()).collect().item()
     count = max(1, math.ceil(n / rows))
     writers: dict[int, Any] = {}

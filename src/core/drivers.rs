@@ -224,10 +224,7 @@ fn blocks(runs: &[[Idx; 2]], rows: usize) -> Vec<[Idx; 2]> {
 /// the next); `None` when some piece of the column has runs shorter than two
 /// rows on average (interleaved keys: not worth going on). In pieces across
 /// threads when `parallel` and long.
-pub fn run_starts<K: PartialOrd + Copy + Sync>(
-    keys: &[K],
-    parallel: bool,
-) -> Option<(Vec<Idx>, bool)> {
+pub fn run_starts<K: Ord + Copy + Sync>(keys: &[K], parallel: bool) -> Option<(Vec<Idx>, bool)> {
     let n = keys.len();
     let piece = |rows: std::ops::Range<usize>| scan_piece(keys, rows);
     let pieces: Vec<Option<_>> = if parallel && n >= PARALLEL_MIN_ROWS {
@@ -253,7 +250,7 @@ pub fn run_starts<K: PartialOrd + Copy + Sync>(
 /// A piece's run starts and whether the key rose, fell (`run_starts`): with
 /// AVX2 where the CPU has it (four keys compared at once; the wheel itself
 /// targets baseline x86-64), else the same code for the baseline.
-fn scan_piece<K: PartialOrd + Copy>(keys: &[K], rows: std::ops::Range<usize>) -> Option<Piece> {
+fn scan_piece<K: Ord + Copy>(keys: &[K], rows: std::ops::Range<usize>) -> Option<Piece> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked just above.
@@ -264,7 +261,7 @@ fn scan_piece<K: PartialOrd + Copy>(keys: &[K], rows: std::ops::Range<usize>) ->
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn scan_piece_avx2<K: PartialOrd + Copy>(
+unsafe fn scan_piece_avx2<K: Ord + Copy>(
     keys: &[K],
     rows: std::ops::Range<usize>,
 ) -> Option<Piece> {
@@ -276,7 +273,7 @@ unsafe fn scan_piece_avx2<K: PartialOrd + Copy>(
 type Piece = (Vec<Idx>, bool, bool);
 
 #[inline(always)]
-fn scan_piece_any<K: PartialOrd + Copy>(keys: &[K], rows: std::ops::Range<usize>) -> Option<Piece> {
+fn scan_piece_any<K: Ord + Copy>(keys: &[K], rows: std::ops::Range<usize>) -> Option<Piece> {
     let (mut rising, mut falling) = (true, true);
     let mut starts = Vec::new();
     if rows.start == 0 && !rows.is_empty() {
@@ -290,16 +287,18 @@ fn scan_piece_any<K: PartialOrd + Copy>(keys: &[K], rows: std::ops::Range<usize>
     while at < rows.end {
         let m = (rows.end - at).min(64);
         let (prev, next) = (&keys[at - 1..at - 1 + m], &keys[at..at + m]);
-        let mut bits = match (<&[K; 64]>::try_from(prev), <&[K; 64]>::try_from(next)) {
+        let (mut bits, rises) = match (<&[K; 64]>::try_from(prev), <&[K; 64]>::try_from(next)) {
             (Ok(prev), Ok(next)) => changes(prev, next),
-            _ => (0..m).fold(0u64, |b, k| b | ((prev[k] != next[k]) as u64) << k),
+            _ => (0..m).fold((0u64, 0u64), |(c, r), k| {
+                let (a, b) = (prev[k], next[k]);
+                (c | ((a != b) as u64) << k, r | ((a < b) as u64) << k)
+            }),
         };
+        // Where the key changes it rises or falls (keys are totally ordered).
+        rising &= (bits & !rises) == 0;
+        falling &= rises == 0;
         while bits != 0 {
-            let i = at + bits.trailing_zeros() as usize;
-            // Only where the key changes can it rise or fall.
-            rising &= keys[i - 1] < keys[i];
-            falling &= keys[i - 1] > keys[i];
-            starts.push(i as Idx);
+            starts.push((at + bits.trailing_zeros() as usize) as Idx);
             bits &= bits - 1;
         }
         if starts.len() > cap {
@@ -310,14 +309,15 @@ fn scan_piece_any<K: PartialOrd + Copy>(keys: &[K], rows: std::ops::Range<usize>
     Some((starts, rising, falling))
 }
 
-/// Bit k set where `prev[k] != next[k]`.
+/// Bit k set where `prev[k] != next[k]`, and where `prev[k] < next[k]`.
 #[inline(always)]
-fn changes<K: PartialOrd + Copy>(prev: &[K; 64], next: &[K; 64]) -> u64 {
-    let mut bits = 0u64;
+fn changes<K: Ord + Copy>(prev: &[K; 64], next: &[K; 64]) -> (u64, u64) {
+    let (mut changed, mut rises) = (0u64, 0u64);
     for k in 0..64 {
-        bits |= ((prev[k] != next[k]) as u64) << k;
+        changed |= ((prev[k] != next[k]) as u64) << k;
+        rises |= ((prev[k] < next[k]) as u64) << k;
     }
-    bits
+    (changed, rises)
 }
 
 /// Each run as a series of its own (`series::series` per run).
@@ -724,7 +724,7 @@ mod tests {
         // Every length from 0 to 200 (whole and partial 64-row words), keys
         // of several widths, pieces starting anywhere.
         let base: Vec<i64> = (0..200i64).map(|i| (i / 3) * 7 % 11).collect();
-        fn check<K: PartialOrd + Copy + std::fmt::Debug>(keys: &[K]) {
+        fn check<K: Ord + Copy + std::fmt::Debug>(keys: &[K]) {
             for start in [0, 1, 5, 63, 64, 65] {
                 for end in start..=keys.len() {
                     let rows = start..end;
@@ -735,8 +735,12 @@ mod tests {
                         .collect();
                     let got = scan_piece_any(keys, rows.clone());
                     assert_eq!(scan_piece(keys, rows.clone()), got);
-                    if let Some((starts, _, _)) = got {
+                    let changes = || want.iter().map(|&i| i as usize).filter(|&i| i > 0);
+                    let rising = changes().all(|i| keys[i - 1] < keys[i]);
+                    let falling = changes().all(|i| keys[i - 1] > keys[i]);
+                    if let Some((starts, r, f)) = got {
                         assert_eq!(starts, want, "{rows:?}");
+                        assert_eq!((r, f), (rising, falling), "{rows:?}");
                     } else {
                         assert!(want.len() > (end - start) / 2 + 1);
                     }
@@ -744,6 +748,9 @@ mod tests {
             }
         }
         check(&base);
+        let sorted: Vec<i64> = (0..200i64).map(|i| i / 3).collect();
+        check(&sorted);
+        check(&sorted.iter().rev().copied().collect::<Vec<_>>());
         check(&base.iter().map(|&k| k as i8).collect::<Vec<_>>());
         check(&base.iter().map(|&k| k as u16).collect::<Vec<_>>());
         check(&base.iter().map(|&k| k as u32).collect::<Vec<_>>());
