@@ -3,8 +3,8 @@
 Part 1: ROWS rows in KEYS interleaved keys, Parquet to Parquet (8 input files, every key in
 every file): one Polars process (scan, ``with_columns``, sink), then
 ``polars_gradient.dask.with_columns`` on a LocalCluster of 1 and of 2 single-threaded worker
-processes (best of 3 on each cluster), and the same Dask pipeline without the expression (read, shuffle, write) to show
-what the shuffle costs.
+processes (best of 3 on each cluster), and the same Dask pipeline without the expression
+(read, shuffle, write) to show what the shuffle costs.
 
 Part 2: ``sink_parquet`` on OOC_ROWS rows, keys sorted and unsorted, and on a quarter of
 them; each run in a child process that reports its peak RSS, beside the in-memory size of

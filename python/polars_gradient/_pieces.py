@@ -77,16 +77,17 @@ class Plan:
         (the keys themselves need not be together: the expressions group them)."""
         return [*self.order_by, ROW]
 
-    def apply(self, df: pl.DataFrame, *, keep_row: bool = False) -> pl.DataFrame:
+    def apply(self, df: pl.DataFrame) -> pl.DataFrame:
         """The expressions on one piece: whole keys, in any row order."""
         sort_by = [c for c in self.sort_by if c in df.columns]
-        if sort_by:
+        # Engines often hand the rows over in order already: then a check is enough.
+        if sort_by and not (sort_by == [ROW] and df[ROW].is_sorted()):
             df = df.sort(sort_by, maintain_order=True, nulls_last=False)
         height = df.height
         out = df.with_columns(*self.exprs)
         if out.height != height:
             raise ValueError(f"{self.where}: an expression changed the number of rows")
-        if ROW in out.columns and not keep_row:
+        if ROW in out.columns:
             out = out.drop(ROW)
         return out
 
