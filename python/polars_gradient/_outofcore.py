@@ -56,7 +56,7 @@ def _batches(lf: pl.LazyFrame, rows: int) -> Iterator[pl.DataFrame]:
 
 
 # Polars 2 sinks a Python IO source with its streaming engine; 1.x cannot (it panics).
-_POLARS_SINKS_IO_SOURCES = tuple(int(p) for p in pl.__version__.split(".")[:2]) >= (2, 0)
+_POLARS_SINKS_IO_SOURCES = int(pl.__version__.split(".")[0]) >= 2
 
 
 def _sink(frames: Iterator[pl.DataFrame], schema: pl.Schema, path: Path) -> None:
