@@ -129,7 +129,6 @@ def _keyed_stream(plan: Plan, batches: Iterator[pl.DataFrame]) -> Iterator[pl.Da
     last: tuple[Any, ...] | None = None  # the key of the last run so far
     carry: pl.DataFrame | None = None
     start = 0
-    key = pl.col(plan.by[0]) if len(plan.by) == 1 else pl.struct(plan.by)
     for batch in batches:
         if batch.is_empty():
             continue
@@ -137,7 +136,7 @@ def _keyed_stream(plan: Plan, batches: Iterator[pl.DataFrame]) -> Iterator[pl.Da
             batch = batch.with_columns(pl.int_range(start, start + batch.height).alias(ROW))
         start += batch.height
         frame = batch if carry is None else pl.concat([carry, batch], how="vertical")
-        run = frame.select(key.rle_id())[:, 0]
+        run = frame.select(plan.key.rle_id())[:, 0]
         first = run != run.shift(1, fill_value=-1)
         # One row per run of equal keys: the keys must rise from run to run (nulls
         # first), which proves each key comes in one run, without remembering them.
@@ -165,8 +164,7 @@ def _keyed(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
     their order), the expressions run."""
     if plan.order_by:
         run = "__polars_gradient_run"
-        key = pl.col(plan.by[0]) if len(plan.by) == 1 else pl.struct(plan.by)
-        df = df.with_columns(key.rle_id().alias(run))
+        df = df.with_columns(plan.key.rle_id().alias(run))
         df = df.sort([run, *plan.order_by], maintain_order=True, nulls_last=False).drop(run)
     out = df.with_columns(*plan.exprs)
     return out.drop(ROW) if ROW in out.columns else out

@@ -72,6 +72,11 @@ class Plan:
         raise TypeError(f"{self.where}: expressions must be Polars expressions, got {e!r}")
 
     @property
+    def key(self) -> pl.Expr:
+        """The key of a row as one expression: the ``by`` column, or a struct of them."""
+        return pl.col(self.by[0]) if len(self.by) == 1 else pl.struct(self.by)
+
+    @property
     def sort_by(self) -> list[str]:
         """What rows are ordered by within a piece: each key's rows come in this order
         (the keys themselves need not be together: the expressions group them)."""
@@ -83,10 +88,7 @@ class Plan:
         # Engines often hand the rows over in order already: then a check is enough.
         if sort_by and not (sort_by == [ROW] and df[ROW].is_sorted()):
             df = df.sort(sort_by, maintain_order=True, nulls_last=False)
-        height = df.height
         out = df.with_columns(*self.exprs)
-        if out.height != height:
-            raise ValueError(f"{self.where}: an expression changed the number of rows")
         if ROW in out.columns:
             out = out.drop(ROW)
         return out

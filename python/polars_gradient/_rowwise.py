@@ -137,33 +137,51 @@ def _has_column(node: Any) -> bool:
     return _any(node, lambda k, v: k in _COLUMNS)
 
 
-def _row_wise(node: Any, through: Collection[str] | None) -> bool:
-    if through is not None and not _reads(node, through):
-        # Does not depend on the variables: a constant as far as they go.
-        return True
+def leaf(node: Any) -> bool | None:
+    """For a leaf of the tree, whether it is row-wise: a column reference or a scalar
+    literal is, a literal Series (or a range, which has rows of its own) is not;
+    ``None`` for a node that is not a leaf."""
     kind, value = _kind(node)
     if kind in _COLUMNS:
         return True
     if kind == "Literal":
-        # A scalar broadcasts; a Series (or a range) has rows of its own.
         lit, _ = _kind(value)
         return lit not in ("Series", "Range")
+    return None
+
+
+def operands(node: Any) -> list[Any] | None:
+    """The sub-expressions of a node that combines them row by row (a wrapper, a cast,
+    arithmetic, ``when/then``), or of a function (its inputs: the function itself is
+    the caller's to judge); ``None`` for any other node."""
+    kind, value = _kind(node)
     if kind in _WRAPPERS:
-        inner = value[0] if isinstance(value, list) else value
-        return _row_wise(inner, through)
+        return [value[0] if isinstance(value, list) else value]
     if kind == "Cast":
-        return _row_wise(value["expr"], through)
+        return [value["expr"]]
     if kind == "BinaryExpr":
-        return _row_wise(value["left"], through) and _row_wise(value["right"], through)
+        return [value["left"], value["right"]]
     if kind == "Ternary":
-        return all(_row_wise(value[k], through) for k in ("predicate", "truthy", "falsy"))
+        return [value[k] for k in ("predicate", "truthy", "falsy")]
     if kind == "Function":
-        return _function_is_row_wise(value["function"]) and all(
-            _row_wise(i, through) for i in value["input"]
-        )
+        return list(value["input"])
+    return None
+
+
+def _row_wise(node: Any, through: Collection[str] | None) -> bool:
+    if through is not None and not _reads(node, through):
+        # Does not depend on the variables: a constant as far as they go.
+        return True
+    is_leaf = leaf(node)
+    if is_leaf is not None:
+        return is_leaf
+    kind, value = _kind(node)
+    if kind == "Function" and not _function_is_row_wise(value["function"]):
+        return False
     # Aggregations, windows, sorts, gathers, filters, slices, explode, pl.len(),
-    # Python functions, and anything this list does not know.
-    return False
+    # Python functions, and anything this list does not know have no operands here.
+    parts = operands(node)
+    return parts is not None and all(_row_wise(p, through) for p in parts)
 
 
 def is_row_wise(expr: pl.Expr, *, through: Collection[str] | None = None) -> bool | None:

@@ -71,39 +71,27 @@ def _why_not_per_key(node: Any, by: Sequence[str]) -> str | None:
         if not _covers(keys, by):
             return "a window (.over) whose keys do not include every column of by"
         return None  # all inside is computed within one key
+    is_leaf = _rowwise.leaf(node)
+    if is_leaf is not None:
+        return None if is_leaf else "a literal Series"
     kind, value = _rowwise._kind(node)
-    if kind in _rowwise._COLUMNS:
-        return None
-    if kind == "Literal":
-        lit, _ = _rowwise._kind(value)
-        return "a literal Series" if lit in ("Series", "Range") else None
-    if kind in _rowwise._WRAPPERS:
-        return _why_not_per_key(value[0] if isinstance(value, list) else value, by)
-    if kind == "Cast":
-        return _why_not_per_key(value["expr"], by)
-    if kind == "BinaryExpr":
-        return _why_not_per_key(value["left"], by) or _why_not_per_key(value["right"], by)
-    if kind == "Ternary":
-        for k in ("predicate", "truthy", "falsy"):
-            if why := _why_not_per_key(value[k], by):
-                return why
-        return None
+    parts = _rowwise.operands(node)
+    if parts is None:
+        return f"{kind or 'this expression'}, which reads rows of other keys"
     if kind == "Function":
-        inputs = value["input"]
         own = _plugin(value["function"])
         if own is not None and own[1].get("n_keys"):
             n = int(own[1]["n_keys"])
-            if not _covers(inputs[-n:], by):
+            if not _covers(parts[-n:], by):
                 return f"{own[0]}(partition_by=...) whose keys do not include every column of by"
-            inputs = inputs[:-n]
+            parts = parts[:-n]
         elif not _rowwise._function_is_row_wise(value["function"]):
             name = own[0] if own else _rowwise._kind(value["function"])[0]
             return f"{name} over the whole frame (not within each key of by)"
-        for i in inputs:
-            if why := _why_not_per_key(i, by):
-                return why
-        return None
-    return f"{kind or 'this expression'}, which reads rows of other keys"
+    for p in parts:
+        if why := _why_not_per_key(p, by):
+            return why
+    return None
 
 
 def per_key(exprs: Sequence[pl.Expr], by: Sequence[str], where: str) -> None:
@@ -125,7 +113,7 @@ def per_key(exprs: Sequence[pl.Expr], by: Sequence[str], where: str) -> None:
 def _reach(name: str, kwargs: dict[str, Any]) -> int | None:
     """Rows on each side that one output row of a plugin may read (generously)."""
     called = kwargs.get("called") or {}
-    if name in ("as_float", "richardson", "gradient_horizontal"):
+    if name in _rowwise._OWN_ROW_WISE:
         return 0
     if name == "gradient":
         return int(called.get("edge_order", 2)) + 1
@@ -137,46 +125,32 @@ def _reach(name: str, kwargs: dict[str, Any]) -> int | None:
 
 
 def _halo(node: Any, nulls: list[tuple[list[Any], int]], outer: int) -> int | None:
+    is_leaf = _rowwise.leaf(node)
+    if is_leaf is not None:
+        return 0 if is_leaf else None
     kind, value = _rowwise._kind(node)
-    if kind in _rowwise._COLUMNS:
-        return 0
-    if kind == "Literal":
-        lit, _ = _rowwise._kind(value)
-        return None if lit in ("Series", "Range") else 0
-    if kind in _rowwise._WRAPPERS:
-        return _halo(value[0] if isinstance(value, list) else value, nulls, outer)
-    if kind == "Cast":
-        return _halo(value["expr"], nulls, outer)
-    children: list[Any]
-    if kind == "BinaryExpr":
-        children = [value["left"], value["right"]]
-    elif kind == "Ternary":
-        children = [value[k] for k in ("predicate", "truthy", "falsy")]
-    elif kind == "Function":
-        children = value["input"]
-        own = _plugin(value["function"])
-        if own is not None:
-            if own[1].get("n_keys"):
-                return None  # groups: give by=
-            reach = _reach(*own)
-            if reach is None:
-                return None
-            inner = [_halo(c, nulls, outer + reach) for c in children]
-            if any(h is None for h in inner):
-                return None
-            total = reach + max([h for h in inner if h is not None], default=0)
-            if own[1].get("ignore_nulls") and reach:
-                # Its neighbours are the nearest rows where its inputs are valid.
-                nulls.append((children, outer + total))
-            return total
-        if not _rowwise._function_is_row_wise(value["function"]):
+    parts = _rowwise.operands(node)
+    if parts is None:
+        return None
+    own = _plugin(value["function"]) if kind == "Function" else None
+    if own is not None:
+        if own[1].get("n_keys"):
+            return None  # groups: give by=
+        reach = _reach(*own)
+        if reach is None:
             return None
+    elif kind == "Function" and not _rowwise._function_is_row_wise(value["function"]):
+        return None
     else:
+        reach = 0
+    inner = [_halo(p, nulls, outer + reach) for p in parts]
+    if any(h is None for h in inner):
         return None
-    hs = [_halo(c, nulls, outer) for c in children]
-    if any(h is None for h in hs):
-        return None
-    return max([h for h in hs if h is not None], default=0)
+    total = reach + max([h for h in inner if h is not None], default=0)
+    if reach and own is not None and own[1].get("ignore_nulls"):
+        # Its neighbours are the nearest rows where its inputs are valid.
+        nulls.append((parts, outer + total))
+    return total
 
 
 class Halo:
