@@ -107,114 +107,162 @@ fn column_pass<T: Float, X: Coord, S: Slot<T>>(
 const BLOCK_ROWS: usize = 1 << 13;
 
 /// Each `[start, len]` run of consecutive rows is its own series. The runs
-/// must cover the rows exactly once (checked).
-///
-/// One pass of the ungrouped kernel over the whole column gives every row whose
-/// stencil lies inside its run (the same rows, the same arithmetic); then only
-/// the `edge_rows` at each end of each run are recomputed within their run.
-/// Runs in row order go in blocks of whole runs (`BLOCK_ROWS`), each block's
-/// pass and fix-ups one after the other while its rows are in cache. With
-/// `ignore_nulls` and nulls, where the points move, each run is a series of its own.
+/// must cover the rows exactly once (checked); runs in row order go to
+/// `consecutive`.
 pub fn runs<T: Float, X: Coord>(
     c: Columns<'_, T, X>,
     runs: &[[Idx; 2]],
     parallel: bool,
 ) -> Output<T> {
-    runs_in_blocks(c, runs, parallel, BLOCK_ROWS)
+    let n = c.y.len();
+    if assert_exact_cover(runs, n) {
+        let bounds: Vec<Idx> = runs.iter().map(|r| r[0]).chain([n as Idx]).collect();
+        return consecutive(c, &bounds, parallel);
+    }
+    if !fixes_ends(c) {
+        return each_run(c, runs, parallel);
+    }
+    let mut valid = validity_for(
+        c,
+        runs.iter().any(|r| (r[1] as usize) < c.method.min_points()),
+    );
+    let values = filled(n, |out| {
+        column_pass(c, 0, out, parallel);
+        each_run_slice(
+            runs,
+            parallel,
+            64,
+            out,
+            valid.as_deref_mut(),
+            |rows, o, ov| fix_ends(c, &[rows.start as Idx, rows.end as Idx], rows.start, o, ov),
+        );
+    });
+    Output { values, valid }
 }
 
-/// `runs` with blocks of at least `block_rows` rows (tests try small ones).
-pub(crate) fn runs_in_blocks<T: Float, X: Coord>(
+/// Each run of rows from one of `bounds` to the next is its own series:
+/// `bounds` starts at 0, ends at the row count and never decreases (checked).
+///
+/// One pass of the ungrouped kernel over the whole column gives every row whose
+/// stencil lies inside its run (the same rows, the same arithmetic); then only
+/// the `edge_rows` at each end of each run are recomputed within their run.
+/// The runs go in blocks of whole runs (`BLOCK_ROWS`), each block's pass and
+/// fix-ups one after the other while its rows are in cache. With
+/// `ignore_nulls` and nulls, where the points move, each run is a series of its own.
+pub fn consecutive<T: Float, X: Coord>(
     c: Columns<'_, T, X>,
-    runs: &[[Idx; 2]],
+    bounds: &[Idx],
+    parallel: bool,
+) -> Output<T> {
+    consecutive_in_blocks(c, bounds, parallel, BLOCK_ROWS)
+}
+
+/// `consecutive` with blocks of at least `block_rows` rows (tests try small ones).
+pub(crate) fn consecutive_in_blocks<T: Float, X: Coord>(
+    c: Columns<'_, T, X>,
+    bounds: &[Idx],
     parallel: bool,
     block_rows: usize,
 ) -> Output<T> {
     let n = c.y.len();
-    let in_order = assert_exact_cover(runs, n);
-    let min = c.method.min_points();
-    if n < min || (c.ignore_nulls && c.valid.is_some()) || !c.method.is_stencil() {
-        return each_run(c, runs, parallel);
+    let shortest = assert_bounds(bounds, n);
+    if !fixes_ends(c) {
+        let runs: Vec<[Idx; 2]> = bounds.windows(2).map(|w| [w[0], w[1] - w[0]]).collect();
+        return each_run(c, &runs, parallel);
     }
-    let uniform = c.x.is_none();
-    let edge = c.method.edge_rows(uniform);
-    let short = runs.iter().any(|r| (r[1] as usize) < min);
-    let mut valid = (c.valid.is_some() || short).then(|| vec![true; n]);
-    // The ends of one run, given its rows of the output buffers.
-    let fix = |rows: std::ops::Range<usize>, o: &mut [MaybeUninit<T>], ov: Option<&mut [bool]>| {
-        let len = rows.len();
-        if len < min {
-            o.iter_mut().for_each(|o| o.set(T::from_f64(f64::NAN)));
-            if let Some(ov) = ov {
-                ov.fill(false);
-            }
-            return;
-        }
-        let y = &c.y[rows.clone()];
-        let sp = spacing(c.x.map(|x| &x[rows.clone()]), c.h, c.unit);
-        c.method.ends(y, sp, o);
-        if let (Some(v), Some(ov)) = (c.valid.map(|v| &v[rows.clone()]), ov) {
-            // The rows at the two ends whose stencil is not the interior one.
-            let head = edge.min(len);
-            for i in (0..head).chain((len - head).max(head)..len) {
-                ov[i] = c.method.stencil_valid(v, i, uniform);
-            }
-        }
-    };
+    let mut valid = validity_for(c, shortest < c.method.min_points());
     let values = filled(n, |out| {
-        if let (Some(v), Some(o)) = (c.valid, valid.as_deref_mut()) {
-            series::stencil_validity(v, c.method, uniform, o);
-        }
-        if !in_order {
-            column_pass(c, 0, out, parallel);
-            each_run_slice(runs, parallel, 64, out, valid.as_deref_mut(), fix);
-            return;
-        }
-        let blocks = blocks(runs, block_rows);
+        let blocks = blocks(bounds, block_rows);
         each_run_slice(
             &blocks,
             parallel,
             1,
             out,
             valid.as_deref_mut(),
-            |rows, o, mut ov| {
+            |rows, o, ov| {
                 column_pass(c, rows.start, o, parallel);
-                let first = runs.partition_point(|r| (r[0] as usize) < rows.start);
-                for &[start, len] in runs[first..]
-                    .iter()
-                    .take_while(|r| (r[0] as usize) < rows.end)
-                {
-                    let run = start as usize..start as usize + len as usize;
-                    let local = run.start - rows.start..run.end - rows.start;
-                    fix(
-                        run,
-                        &mut o[local.clone()],
-                        ov.as_deref_mut().map(|v| &mut v[local]),
-                    );
-                }
+                let first = bounds.partition_point(|&b| (b as usize) < rows.start);
+                let last = bounds.partition_point(|&b| (b as usize) < rows.end);
+                fix_ends(c, &bounds[first..=last], rows.start, o, ov);
             },
         );
     });
     Output { values, valid }
 }
 
-/// Runs in row order gathered into `[start, len]` blocks of whole runs, each
-/// at least `rows` long (but the last).
-fn blocks(runs: &[[Idx; 2]], rows: usize) -> Vec<[Idx; 2]> {
-    let mut blocks = Vec::new();
-    let mut block = [0 as Idx, 0];
-    for &[start, len] in runs {
-        if block[1] == 0 {
-            block[0] = start;
+/// Whether runs are computed as one column pass with their ends fixed up:
+/// a stencil method, where the points stay in place, on enough rows.
+fn fixes_ends<T: Float, X: Coord>(c: Columns<'_, T, X>) -> bool {
+    c.method.is_stencil()
+        && !(c.ignore_nulls && c.valid.is_some())
+        && c.y.len() >= c.method.min_points()
+}
+
+/// The output validity of runs with their ends fixed up: the stencils' (set
+/// before the pass) when the input has nulls, all valid but the short runs
+/// when some are short, else none.
+fn validity_for<T: Float, X: Coord>(c: Columns<'_, T, X>, short: bool) -> Option<Vec<bool>> {
+    match c.valid {
+        Some(v) => {
+            let mut o = vec![false; v.len()];
+            series::stencil_validity(v, c.method, c.x.is_none(), &mut o);
+            Some(o)
         }
-        block[1] += len;
-        if block[1] as usize >= rows {
-            blocks.push(block);
-            block[1] = 0;
+        None => short.then(|| vec![true; c.y.len()]),
+    }
+}
+
+/// The ends of each run between consecutive `bounds`, given the output buffers
+/// from row `offset` on, after the column pass: the `edge_rows` at each end
+/// recomputed within the run (and their validity), and a run shorter than
+/// `min_points()` all NaN and null.
+fn fix_ends<T: Float, X: Coord>(
+    c: Columns<'_, T, X>,
+    bounds: &[Idx],
+    offset: usize,
+    o: &mut [MaybeUninit<T>],
+    ov: Option<&mut [bool]>,
+) {
+    let min = c.method.min_points();
+    let uniform = c.x.is_none();
+    let runs = bounds.windows(2).map(|w| w[0] as usize..w[1] as usize);
+    let long = runs.clone().filter(|r| r.len() >= min);
+    c.method
+        .ends(c.y, spacing(c.x, c.h, c.unit), long, offset, o);
+    let Some(ov) = ov else { return };
+    let edge = c.method.edge_rows(uniform);
+    for rows in runs {
+        let local = rows.start - offset..rows.end - offset;
+        let len = rows.len();
+        if len < min {
+            o[local.clone()]
+                .iter_mut()
+                .for_each(|o| o.set(T::from_f64(f64::NAN)));
+            ov[local].fill(false);
+        } else if let Some(v) = c.valid.map(|v| &v[rows]) {
+            // The rows at the two ends whose stencil is not the interior one.
+            let head = edge.min(len);
+            for i in (0..head).chain((len - head).max(head)..len) {
+                ov[local.start + i] = c.method.stencil_valid(v, i, uniform);
+            }
         }
     }
-    if block[1] > 0 {
-        blocks.push(block);
+}
+
+/// Consecutive runs (between `bounds`) gathered into `[start, len]` blocks of
+/// whole runs, each at least `rows` long (but the last).
+fn blocks(bounds: &[Idx], rows: usize) -> Vec<[Idx; 2]> {
+    let mut blocks = Vec::new();
+    let last = bounds.len() - 1;
+    let mut k = 0;
+    while k < last {
+        let start = bounds[k];
+        let target = start as usize + rows;
+        // The first run to start at or after `target` begins the next block.
+        let next =
+            (k + 1 + bounds[k + 1..last].partition_point(|&b| (b as usize) < target)).min(last);
+        blocks.push([start, bounds[next] - start]);
+        k = next;
     }
     blocks
 }
@@ -287,7 +335,7 @@ fn scan_piece_any<K: Ord + Copy>(keys: &[K], rows: std::ops::Range<usize>) -> Op
     while at < rows.end {
         let m = (rows.end - at).min(64);
         let (prev, next) = (&keys[at - 1..at - 1 + m], &keys[at..at + m]);
-        let (mut bits, rises) = match (<&[K; 64]>::try_from(prev), <&[K; 64]>::try_from(next)) {
+        let (bits, rises) = match (<&[K; 64]>::try_from(prev), <&[K; 64]>::try_from(next)) {
             (Ok(prev), Ok(next)) => changes(prev, next),
             _ => (0..m).fold((0u64, 0u64), |(c, r), k| {
                 let (a, b) = (prev[k], next[k]);
@@ -297,16 +345,35 @@ fn scan_piece_any<K: Ord + Copy>(keys: &[K], rows: std::ops::Range<usize>) -> Op
         // Where the key changes it rises or falls (keys are totally ordered).
         rising &= (bits & !rises) == 0;
         falling &= rises == 0;
-        while bits != 0 {
-            starts.push((at + bits.trailing_zeros() as usize) as Idx);
-            bits &= bits - 1;
-        }
+        push_set_bits(&mut starts, at, bits);
         if starts.len() > cap {
             return None;
         }
         at += m;
     }
     Some((starts, rising, falling))
+}
+
+/// Appends `at + k` for every bit k set in `bits`, in order: eight at a time
+/// without a branch per bit (a row count that varies from word to word would
+/// be mispredicted).
+#[inline(always)]
+fn push_set_bits(out: &mut Vec<Idx>, at: usize, mut bits: u64) {
+    let count = bits.count_ones() as usize;
+    out.reserve(count + 8);
+    let len = out.len();
+    let spare = out.spare_capacity_mut();
+    let mut k = 0;
+    while k < count {
+        for slot in &mut spare[k..k + 8] {
+            // Past the last set bit this writes `at + 64`, beyond the new length.
+            slot.write((at + bits.trailing_zeros() as usize) as Idx);
+            bits &= bits.wrapping_sub(1);
+        }
+        k += 8;
+    }
+    // SAFETY: the first `count` spare slots were written just above.
+    unsafe { out.set_len(len + count) };
 }
 
 /// Bit k set where `prev[k] != next[k]`, and where `prev[k] < next[k]`.
@@ -409,7 +476,7 @@ where
 
 /// Each row across `columns` (row `i` is `columns[0][i], columns[1][i], ...`)
 /// as a series of its own, spaced `h` apart: numpy's `axis=1` of a frame. The
-/// rows are laid out one after another and run through `runs`, in parallel like
+/// rows are laid out one after another and run through `consecutive`, in parallel like
 /// groups. `valid` is each column's validity (`None`: no nulls anywhere).
 pub fn across<T: Float>(
     columns: &[&[T]],
@@ -431,7 +498,7 @@ pub fn across<T: Float>(
         }
         v
     });
-    let rows: Vec<[Idx; 2]> = (0..n).map(|i| [(i * k) as Idx, k as Idx]).collect();
+    let bounds: Vec<Idx> = (0..=n).map(|i| (i * k) as Idx).collect();
     let c = Columns::<T, f64> {
         y: &y,
         x: None,
@@ -441,7 +508,7 @@ pub fn across<T: Float>(
         unit: Unit::ONE,
         ignore_nulls: false,
     };
-    let out = runs(c, &rows, parallel);
+    let out = consecutive(c, &bounds, parallel);
     (0..k)
         .map(|j| Output {
             values: (0..n).map(|i| out.values[i * k + j]).collect(),
@@ -561,6 +628,23 @@ fn assert_exact_cover(runs: &[[Idx; 2]], n: usize) -> bool {
     });
     assert!(covered == Some(n), "runs must cover the rows exactly once");
     in_order.is_some()
+}
+
+/// Panics unless `bounds` starts at 0, ends at `n` and never decreases; the
+/// shortest run between them (`usize::MAX` for none).
+fn assert_bounds(bounds: &[Idx], n: usize) -> usize {
+    let ends_right = bounds.first() == Some(&0) && bounds.last() == Some(&(n as Idx));
+    // As i64, a decrease is negative (one branch-free pass over the bounds).
+    let shortest = bounds
+        .windows(2)
+        .map(|w| w[1] as i64 - w[0] as i64)
+        .min()
+        .unwrap_or(i64::MAX);
+    assert!(
+        ends_right && shortest >= 0,
+        "runs must cover the rows exactly once"
+    );
+    shortest.try_into().unwrap_or(usize::MAX)
 }
 
 /// A mutable buffer shared between threads that write disjoint parts of it.

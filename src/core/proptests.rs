@@ -177,7 +177,7 @@ proptest! {
         }
     }
 
-    /// The runs driver (one whole-column pass, then each run's ends recomputed)
+    /// The consecutive-runs driver (one whole-column pass, then each run's ends recomputed)
     /// is bit-equal to each run as a series of its own: every method, with and
     /// without coordinates, nulls and either null policy, runs of any length,
     /// in blocks of any size.
@@ -222,8 +222,9 @@ proptest! {
             unit: Unit::ONE,
             ignore_nulls,
         };
+        let bounds: Vec<Idx> = runs_v.iter().map(|r| r[0]).chain([n as Idx]).collect();
         for (parallel, block_rows) in [(false, 1 << 13), (true, 1 << 13), (false, block_rows), (true, block_rows)] {
-            let out = drivers::runs_in_blocks(c, &runs_v, parallel, block_rows);
+            let out = drivers::consecutive_in_blocks(c, &bounds, parallel, block_rows);
             for &[s, l] in &runs_v {
                 let rows = s as usize..(s + l) as usize;
                 let mut alone = vec![0.0; rows.len()];

@@ -55,27 +55,38 @@ impl Method {
         }
     }
 
-    /// The `edge_rows` at each end of the series `y` (at least `min_points()`
-    /// long) into the same rows of `out` (as long as `y`); other rows untouched.
+    /// The `edge_rows` at each end of each run of rows `runs` of the column `y`
+    /// (each run a series of at least `min_points()` rows) into the same rows of
+    /// `out`, which holds the column's rows from `offset` on; other rows untouched.
+    /// The method is matched once for all the runs.
     pub fn ends<T: Float, X: Coord, S: Slot<T>>(
         self,
         y: &[T],
         spacing: Spacing<'_, X>,
+        runs: impl Iterator<Item = std::ops::Range<usize>>,
+        offset: usize,
         out: &mut [S],
     ) {
-        let n = y.len();
         match self {
             Method::Gradient { edge_order } => {
-                out[0].set(T::from_f64(first_edge(y, spacing, edge_order)));
-                out[n - 1].set(T::from_f64(last_edge(y, spacing, edge_order)));
+                for r in runs {
+                    let (ys, sp) = (&y[r.clone()], spacing.rows(r.clone()));
+                    out[r.start - offset].set(T::from_f64(first_edge(ys, sp, edge_order)));
+                    out[r.end - 1 - offset].set(T::from_f64(last_edge(ys, sp, edge_order)));
+                }
             }
             // Window methods: their own range over the head and tail rows.
             Method::Derivative(_) | Method::Savgol(_) => {
                 let edge = self.edge_rows(matches!(spacing, Spacing::Uniform(_)));
-                let head = edge.min(n);
-                let tail = (n - head).max(head);
-                self.range(y, spacing, 0, &mut out[..head]);
-                self.range(y, spacing, tail, &mut out[tail..]);
+                for r in runs {
+                    let (ys, sp) = (&y[r.clone()], spacing.rows(r.clone()));
+                    let o = &mut out[r.start - offset..r.end - offset];
+                    let n = r.len();
+                    let head = edge.min(n);
+                    let tail = (n - head).max(head);
+                    self.range(ys, sp, 0, &mut o[..head]);
+                    self.range(ys, sp, tail, &mut o[tail..]);
+                }
             }
             Method::CumulativeTrapezoid => unreachable!("not a stencil"),
         }

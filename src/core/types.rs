@@ -150,3 +150,14 @@ pub enum Spacing<'a, X> {
     Uniform(f64),
     Coords(&'a [X], Unit),
 }
+
+impl<X> Spacing<'_, X> {
+    /// The spacing of the samples `rows` only.
+    #[inline(always)]
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> Spacing<'_, X> {
+        match *self {
+            Spacing::Uniform(h) => Spacing::Uniform(h),
+            Spacing::Coords(x, unit) => Spacing::Coords(&x[rows], unit),
+        }
+    }
+}

@@ -158,8 +158,8 @@ pub fn float_dtype(f32: bool) -> DataType {
 pub enum Groups {
     /// The whole column is one series (no keys).
     Whole,
-    /// Each `[start, len]` run of rows is a series.
-    Runs(Vec<[Idx; 2]>),
+    /// Each run of rows from one bound to the next is a series (`drivers::consecutive`).
+    Consecutive(Vec<Idx>),
     /// Polars' group-by result: runs or scattered row indices.
     Polars(GroupPositions),
 }
@@ -247,7 +247,7 @@ where
     };
     let out = match job.groups {
         Groups::Whole => drivers::whole(columns, job.parallel),
-        Groups::Runs(runs) => drivers::runs(columns, runs, job.parallel),
+        Groups::Consecutive(bounds) => drivers::consecutive(columns, bounds, job.parallel),
         Groups::Polars(g) => match &**g {
             GroupsType::Idx(idx) => drivers::gathered(columns, idx.all(), job.parallel),
             GroupsType::Slice { groups: runs, .. } => drivers::runs(columns, runs, job.parallel),

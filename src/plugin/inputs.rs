@@ -63,8 +63,8 @@ pub fn find_groups(keys: &[Series], parallel: bool) -> PolarsResult<Groups> {
     if keys.is_empty() {
         return Ok(Groups::Whole);
     }
-    if let Some(runs) = contiguous_runs(keys, parallel)? {
-        return Ok(Groups::Runs(runs));
+    if let Some(bounds) = contiguous_runs(keys, parallel)? {
+        return Ok(Groups::Consecutive(bounds));
     }
     let columns: Vec<Column> = keys.iter().cloned().map(Column::from).collect();
     let frame = DataFrame::empty();
@@ -72,12 +72,13 @@ pub fn find_groups(keys: &[Series], parallel: bool) -> PolarsResult<Groups> {
     Ok(Groups::Polars(gb.into_groups()))
 }
 
-/// The runs of equal consecutive keys, if every key value occupies exactly one
-/// run (the frame is grouped by the keys); `None` if some value comes back later.
-fn contiguous_runs(keys: &[Series], parallel: bool) -> PolarsResult<Option<Vec<[Idx; 2]>>> {
+/// The bounds of the runs of equal consecutive keys (each run's first row, then
+/// the row count), if every key value occupies exactly one run (the frame is
+/// grouped by the keys); `None` if some value comes back later.
+fn contiguous_runs(keys: &[Series], parallel: bool) -> PolarsResult<Option<Vec<Idx>>> {
     let n = keys[0].len();
     if n <= 1 {
-        return Ok(Some(if n == 0 { vec![] } else { vec![[0, 1]] }));
+        return Ok(Some(if n == 0 { vec![0] } else { vec![0, 1] }));
     }
     let Some((starts, distinct)) = run_starts(keys, parallel) else {
         return Ok(None);
@@ -99,10 +100,9 @@ fn contiguous_runs(keys: &[Series], parallel: bool) -> PolarsResult<Option<Vec<[
             }
         }
     }
-    let ends = starts.iter().skip(1).copied().chain([n as Idx]);
-    Ok(Some(
-        starts.iter().zip(ends).map(|(&s, e)| [s, e - s]).collect(),
-    ))
+    let mut bounds = starts;
+    bounds.push(n as Idx);
+    Ok(Some(bounds))
 }
 
 /// The first row of each run of equal consecutive keys (nulls equal to each
@@ -168,10 +168,11 @@ fn strictly_monotone(s: &Series) -> bool {
 }
 
 /// A List or Array column as its flat values (only the part its rows use),
-/// each row's `[start, len]` within them, and the rows' validity.
+/// the bounds of its rows within them (row `i` is `bounds[i]..bounds[i + 1]`),
+/// and the rows' validity.
 pub struct Rows {
     pub values: Series,
-    pub runs: Vec<[Idx; 2]>,
+    pub bounds: Vec<Idx>,
     pub validity: Option<Bitmap>,
 }
 
@@ -185,13 +186,9 @@ impl Rows {
                 let offsets = arr.offsets().as_slice();
                 let first = offsets[0];
                 let used = (offsets[n] - first) as usize;
-                let runs = offsets
-                    .windows(2)
-                    .map(|w| [(w[0] - first) as Idx, (w[1] - w[0]) as Idx])
-                    .collect();
                 Ok(Rows {
                     values: ca.get_inner().slice(first, used),
-                    runs,
+                    bounds: offsets.iter().map(|&o| (o - first) as Idx).collect(),
                     validity: arr.validity().cloned(),
                 })
             }
@@ -201,7 +198,7 @@ impl Rows {
                 let w = *width as Idx;
                 Ok(Rows {
                     values: ca.get_inner().slice(0, n * *width),
-                    runs: (0..n as Idx).map(|i| [i * w, w]).collect(),
+                    bounds: (0..=n as Idx).map(|i| i * w).collect(),
                     validity: arr.validity().cloned(),
                 })
             }
@@ -216,13 +213,22 @@ impl Rows {
     /// valid row here.
     pub fn aligned(&self, x: &Series, y: &Series, name: &str) -> PolarsResult<Series> {
         let x_rows = Rows::of(x, name)?;
-        if x_rows.runs == self.runs {
+        if x_rows.bounds == self.bounds {
             return Ok(x_rows.values);
         }
         let x_valid = |i: usize| x_rows.validity.as_ref().is_none_or(|v| v.get_bit(i));
         let y_valid = |i: usize| self.validity.as_ref().is_none_or(|v| v.get_bit(i));
         let mut take: Vec<Option<Idx>> = Vec::with_capacity(self.values.len());
-        for (i, (&[_, ylen], &[xstart, xlen])) in self.runs.iter().zip(&x_rows.runs).enumerate() {
+        let rows = |b: &[Idx]| {
+            b.windows(2)
+                .map(|w| (w[0], w[1] - w[0]))
+                .collect::<Vec<_>>()
+        };
+        for (i, ((_, ylen), (xstart, xlen))) in rows(&self.bounds)
+            .into_iter()
+            .zip(rows(&x_rows.bounds))
+            .enumerate()
+        {
             if x_valid(i) && y_valid(i) {
                 polars_ensure!(
                     xlen == ylen,
@@ -247,7 +253,7 @@ impl Rows {
         name: PlSmallStr,
         out_dtype: &DataType,
     ) -> PolarsResult<Series> {
-        let n = self.runs.len();
+        let n = self.bounds.len() - 1;
         let values = values.rechunk().chunks()[0].clone();
         let arrow_inner = values.dtype().clone();
         // The rows' validity in a buffer of our own (see `run::fresh`).
@@ -259,10 +265,8 @@ impl Rows {
                 ArrayChunked::with_chunk(name, arr).into_series()
             }
             _ => {
-                let mut offsets = Vec::with_capacity(n + 1);
-                offsets.push(0i64);
-                offsets.extend(self.runs.iter().map(|r| (r[0] + r[1]) as i64));
-                // SAFETY: the runs are consecutive, so the offsets never decrease.
+                let offsets: Vec<i64> = self.bounds.iter().map(|&b| b as i64).collect();
+                // SAFETY: the bounds of rows never decrease.
                 let offsets = unsafe { OffsetsBuffer::new_unchecked(offsets.into()) };
                 let dtype = ListArray::<i64>::default_datatype(arrow_inner);
                 let arr = ListArray::<i64>::new(dtype, offsets, values, validity);

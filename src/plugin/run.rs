@@ -44,7 +44,7 @@ pub fn differentiate(inputs: &[Series], req: &Request, parallel: bool) -> Polars
     let values = if rows.values.is_empty() {
         Series::new_empty(y.name().clone(), &inner_dtype)
     } else {
-        let groups = Groups::Runs(rows.runs.clone());
+        let groups = Groups::Consecutive(rows.bounds.clone());
         dispatch(&rows.values, x_values.as_ref(), &inner_dtype, &job(&groups))?
     };
     rows.rebuild(values, y.name().clone(), &out_dtype)
