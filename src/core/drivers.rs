@@ -39,10 +39,68 @@ fn spacing<X>(x: Option<&[X]>, h: f64, unit: Unit) -> Spacing<'_, X> {
     }
 }
 
-/// The output buffers: one value per row and, when needed, one validity flag.
+/// The output buffers: one value per row and which rows are valid.
 pub struct Output<T> {
     pub values: Vec<T>,
-    pub valid: Option<Vec<bool>>,
+    pub valid: Validity,
+}
+
+/// Which rows of an output are valid.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Validity {
+    /// Every row.
+    All,
+    /// One flag per row.
+    Rows(Vec<bool>),
+    /// Every row but these `[start, len]` runs, in row order (short runs
+    /// without nulls in the input: rare, so kept sparse).
+    AllBut(Vec<[Idx; 2]>),
+}
+
+impl Validity {
+    /// Whether row `i` is valid.
+    pub fn get(&self, i: usize) -> bool {
+        match self {
+            Validity::All => true,
+            Validity::Rows(v) => v[i],
+            // The runs are in row order: the last one starting at or before `i`.
+            Validity::AllBut(runs) => {
+                let k = runs.partition_point(|r| r[0] as usize <= i);
+                k == 0 || runs[k - 1][0] as usize + runs[k - 1][1] as usize <= i
+            }
+        }
+    }
+}
+
+impl Validity {
+    /// The flags to write, when there is one per row.
+    fn rows_mut(&mut self) -> Option<&mut [bool]> {
+        match self {
+            Validity::Rows(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// One flag per row of `n`, or `None` when every row is valid.
+    pub fn to_rows(&self, n: usize) -> Option<Vec<bool>> {
+        match self {
+            Validity::All => None,
+            Validity::Rows(v) => Some(v.clone()),
+            Validity::AllBut(runs) => {
+                let mut v = vec![true; n];
+                for &[s, l] in runs {
+                    v[s as usize..(s + l) as usize].fill(false);
+                }
+                Some(v)
+            }
+        }
+    }
+}
+
+impl From<Option<Vec<bool>>> for Validity {
+    fn from(valid: Option<Vec<bool>>) -> Self {
+        valid.map_or(Validity::All, Validity::Rows)
+    }
 }
 
 /// A new `Vec` of `n` values, each written by `fill` into the uninitialised
@@ -78,7 +136,10 @@ pub fn whole<T: Float, X: Coord>(c: Columns<'_, T, X>, parallel: bool) -> Output
             series::stencil_validity(v, c.method, c.x.is_none(), o);
         }
     });
-    Output { values, valid }
+    Output {
+        values,
+        valid: valid.into(),
+    }
 }
 
 /// Rows `start..start + out.len()` of the whole column (at least
@@ -122,20 +183,27 @@ pub fn runs<T: Float, X: Coord>(
     if !fixes_ends(c) {
         return each_run(c, runs, parallel);
     }
-    let mut valid = validity_for(
-        c,
-        runs.iter().any(|r| (r[1] as usize) < c.method.min_points()),
-    );
+    let min = c.method.min_points();
+    let mut short: Vec<[Idx; 2]> = runs
+        .iter()
+        .filter(|r| (r[1] as usize) < min)
+        .copied()
+        .collect();
+    short.sort_unstable();
+    let any_short = !short.is_empty();
+    let mut valid = validity_for(c, short);
     let values = filled(n, |out| {
         column_pass(c, 0, out, parallel);
-        each_run_slice(
-            runs,
-            parallel,
-            64,
-            out,
-            valid.as_deref_mut(),
-            |rows, o, ov| fix_ends(c, &[rows.start as Idx, rows.end as Idx], rows.start, o, ov),
-        );
+        each_run_slice(runs, parallel, 64, out, valid.rows_mut(), |rows, o, ov| {
+            fix_ends(
+                c,
+                &[rows.start as Idx, rows.end as Idx],
+                rows.start,
+                o,
+                ov,
+                any_short,
+            )
+        });
     });
     Output { values, valid }
 }
@@ -170,7 +238,17 @@ pub(crate) fn consecutive_in_blocks<T: Float, X: Coord>(
         let runs: Vec<[Idx; 2]> = bounds.windows(2).map(|w| [w[0], w[1] - w[0]]).collect();
         return each_run(c, &runs, parallel);
     }
-    let mut valid = validity_for(c, shortest < c.method.min_points());
+    let min = c.method.min_points();
+    let any_short = shortest < min;
+    let short = match any_short {
+        true => bounds
+            .windows(2)
+            .filter(|w| ((w[1] - w[0]) as usize) < min)
+            .map(|w| [w[0], w[1] - w[0]])
+            .collect(),
+        false => Vec::new(),
+    };
+    let mut valid = validity_for(c, short);
     let values = filled(n, |out| {
         let blocks = blocks(bounds, block_rows);
         each_run_slice(
@@ -178,12 +256,12 @@ pub(crate) fn consecutive_in_blocks<T: Float, X: Coord>(
             parallel,
             1,
             out,
-            valid.as_deref_mut(),
+            valid.rows_mut(),
             |rows, o, ov| {
                 column_pass(c, rows.start, o, parallel);
                 let first = bounds.partition_point(|&b| (b as usize) < rows.start);
                 let last = bounds.partition_point(|&b| (b as usize) < rows.end);
-                fix_ends(c, &bounds[first..=last], rows.start, o, ov);
+                fix_ends(c, &bounds[first..=last], rows.start, o, ov, any_short);
             },
         );
     });
@@ -198,30 +276,32 @@ fn fixes_ends<T: Float, X: Coord>(c: Columns<'_, T, X>) -> bool {
         && c.y.len() >= c.method.min_points()
 }
 
-/// The output validity of runs with their ends fixed up: the stencils' (set
-/// before the pass) when the input has nulls, all valid but the short runs
-/// when some are short, else none.
-fn validity_for<T: Float, X: Coord>(c: Columns<'_, T, X>, short: bool) -> Option<Vec<bool>> {
+/// The output validity of runs with their ends fixed up, before the pass:
+/// the stencils' when the input has nulls (`fix_ends` then sets the runs'
+/// ends), else every row but the `short` runs (in row order).
+fn validity_for<T: Float, X: Coord>(c: Columns<'_, T, X>, short: Vec<[Idx; 2]>) -> Validity {
     match c.valid {
         Some(v) => {
             let mut o = vec![false; v.len()];
             series::stencil_validity(v, c.method, c.x.is_none(), &mut o);
-            Some(o)
+            Validity::Rows(o)
         }
-        None => short.then(|| vec![true; c.y.len()]),
+        None if short.is_empty() => Validity::All,
+        None => Validity::AllBut(short),
     }
 }
 
 /// The ends of each run between consecutive `bounds`, given the output buffers
 /// from row `offset` on, after the column pass: the `edge_rows` at each end
-/// recomputed within the run (and their validity), and a run shorter than
-/// `min_points()` all NaN and null.
+/// recomputed within the run (and their validity, when given per row), and a
+/// run shorter than `min_points()` all NaN (and null) when `any_short`.
 fn fix_ends<T: Float, X: Coord>(
     c: Columns<'_, T, X>,
     bounds: &[Idx],
     offset: usize,
     o: &mut [MaybeUninit<T>],
-    ov: Option<&mut [bool]>,
+    mut ov: Option<&mut [bool]>,
+    any_short: bool,
 ) {
     let min = c.method.min_points();
     let uniform = c.x.is_none();
@@ -229,7 +309,9 @@ fn fix_ends<T: Float, X: Coord>(
     let long = runs.clone().filter(|r| r.len() >= min);
     c.method
         .ends(c.y, spacing(c.x, c.h, c.unit), long, offset, o);
-    let Some(ov) = ov else { return };
+    if ov.is_none() && !any_short {
+        return;
+    }
     let edge = c.method.edge_rows(uniform);
     for rows in runs {
         let local = rows.start - offset..rows.end - offset;
@@ -238,8 +320,10 @@ fn fix_ends<T: Float, X: Coord>(
             o[local.clone()]
                 .iter_mut()
                 .for_each(|o| o.set(T::from_f64(f64::NAN)));
-            ov[local].fill(false);
-        } else if let Some(v) = c.valid.map(|v| &v[rows]) {
+            if let Some(ov) = ov.as_deref_mut() {
+                ov[local].fill(false);
+            }
+        } else if let (Some(v), Some(ov)) = (c.valid.map(|v| &v[rows]), ov.as_deref_mut()) {
             // The rows at the two ends whose stencil is not the interior one.
             let head = edge.min(len);
             for i in (0..head).chain((len - head).max(head)..len) {
@@ -418,7 +502,10 @@ fn each_run<T: Float, X: Coord>(
             },
         );
     });
-    Output { values, valid }
+    Output {
+        values,
+        valid: valid.into(),
+    }
 }
 
 /// Each group (its rows' indices, in row order) is its own series. Groups must
@@ -436,13 +523,11 @@ where
         || !c.method.is_stencil()
         || covered < n
         || groups.iter().any(|g| g.as_ref().len() < min);
-    let mut out = Output {
-        values: vec![T::from_f64(f64::NAN); n],
-        valid: needs_validity.then(|| vec![false; n]),
-    };
+    let mut out_values = vec![T::from_f64(f64::NAN); n];
+    let mut out_valid = needs_validity.then(|| vec![false; n]);
     assert!(covered <= n, "groups cover more rows than there are");
-    let values = SharedMut::new(&mut out.values);
-    let valid = out.valid.as_deref_mut().map(SharedMut::new);
+    let values = SharedMut::new(&mut out_values);
+    let valid = out_valid.as_deref_mut().map(SharedMut::new);
     each(groups, parallel, 64, Scratch::<T, X>::default, |s, g| {
         let idx = g.as_ref();
         s.load(c, idx);
@@ -471,7 +556,10 @@ where
             }
         }
     });
-    out
+    Output {
+        values: out_values,
+        valid: out_valid.into(),
+    }
 }
 
 /// Each row across `columns` (row `i` is `columns[0][i], columns[1][i], ...`)
@@ -509,13 +597,14 @@ pub fn across<T: Float>(
         ignore_nulls: false,
     };
     let out = consecutive(c, &bounds, parallel);
+    let flags = out.valid.to_rows(n * k);
     (0..k)
         .map(|j| Output {
             values: (0..n).map(|i| out.values[i * k + j]).collect(),
-            valid: out
-                .valid
+            valid: flags
                 .as_ref()
-                .map(|m| (0..n).map(|i| m[i * k + j]).collect()),
+                .map(|m| (0..n).map(|i| m[i * k + j]).collect::<Vec<_>>())
+                .into(),
         })
         .collect()
 }
@@ -726,7 +815,7 @@ mod tests {
         o.values
             .iter()
             .enumerate()
-            .map(|(i, &v)| o.valid.as_ref().is_none_or(|m| m[i]).then_some(v))
+            .map(|(i, &v)| o.valid.get(i).then_some(v))
             .collect()
     }
 

@@ -168,7 +168,7 @@ proptest! {
             );
             for (k, &i) in g.iter().enumerate() {
                 let i = i as usize;
-                let got_valid = out.valid.as_ref().is_none_or(|v| v[i]);
+                let got_valid = out.valid.get(i);
                 prop_assert_eq!(got_valid, av[k]);
                 if av[k] {
                     prop_assert!(same(out.values[i], alone[k]));
@@ -239,7 +239,7 @@ proptest! {
                     Some(&mut av),
                 );
                 for (k, i) in rows.enumerate() {
-                    let got_valid = out.valid.as_ref().is_none_or(|v| v[i]);
+                    let got_valid = out.valid.get(i);
                     prop_assert_eq!(got_valid, av[k]);
                     if av[k] {
                         prop_assert!(same(out.values[i], alone[k]), "row {}: {} vs {}", i, out.values[i], alone[k]);

@@ -1,9 +1,10 @@
 //! Dtypes: their names as Python prints them, the output dtype of each input, and the one dispatch from dtypes into the core.
 
 use polars::prelude::*;
-use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
+use rayon::prelude::*;
 
-use crate::core::drivers::{self, Columns, Idx, Output};
+use crate::core::drivers::{self, Columns, Idx, Output, Validity};
 use crate::core::series::Method;
 use crate::core::types::{Coord, Float, Unit};
 
@@ -253,30 +254,50 @@ where
             GroupsType::Slice { groups: runs, .. } => drivers::runs(columns, runs, job.parallel),
         },
     };
-    chunked(y.name().clone(), out)
+    chunked(y.name().clone(), out, job.parallel)
 }
 
-/// A driver's output as a chunked array.
-pub fn chunked<T>(name: PlSmallStr, out: Output<T::Native>) -> ChunkedArray<T>
+/// A driver's output as a chunked array (its validity packed on rayon's
+/// threads when `parallel` and long).
+pub fn chunked<T>(name: PlSmallStr, out: Output<T::Native>, parallel: bool) -> ChunkedArray<T>
 where
     T: PolarsNumericType,
 {
-    ChunkedArray::from_vec_validity(name, out.values, out.valid.as_deref().map(bitmap))
+    let n = out.values.len();
+    let validity = match &out.valid {
+        Validity::All => None,
+        Validity::Rows(v) => Some(bitmap(v, parallel)),
+        Validity::AllBut(runs) => {
+            let mut m = MutableBitmap::with_capacity(n);
+            for &[start, len] in runs {
+                m.extend_constant(start as usize - m.len(), true);
+                m.extend_constant(len as usize, false);
+            }
+            m.extend_constant(n - m.len(), true);
+            Some(m.into())
+        }
+    };
+    ChunkedArray::from_vec_validity(name, out.values, validity)
 }
 
 /// Validity flags packed into a bitmap, eight at a time.
-pub fn bitmap(valid: &[bool]) -> Bitmap {
-    let mut bytes = Vec::with_capacity(valid.len().div_ceil(8));
-    let mut chunks = valid.chunks_exact(8);
-    for c in &mut chunks {
+pub fn bitmap(valid: &[bool], parallel: bool) -> Bitmap {
+    let pack = |c: &[bool]| match <&[bool; 8]>::try_from(c) {
         // Byte k (0 or 1) of the word lands on bit 56 + k.
-        let word = u64::from_le_bytes(std::array::from_fn(|k| c[k] as u8));
-        bytes.push((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        bytes.push(rest.iter().rev().fold(0u8, |b, &v| b << 1 | v as u8));
-    }
+        Ok(c) => {
+            (u64::from_le_bytes(c.map(u8::from)).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+        }
+        Err(_) => c.iter().rev().fold(0u8, |b, &v| b << 1 | v as u8),
+    };
+    let bytes: Vec<u8> = if parallel && valid.len() >= drivers::PARALLEL_MIN_ROWS {
+        valid
+            .par_chunks(8)
+            .with_min_len(1 << 12)
+            .map(pack)
+            .collect()
+    } else {
+        valid.chunks(8).map(pack).collect()
+    };
     Bitmap::from_u8_vec(bytes, valid.len())
 }
 

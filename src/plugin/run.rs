@@ -5,7 +5,7 @@ use polars::prelude::*;
 use super::dtypes::{self, dispatch, ensure_number, float_dtype, Groups, Job};
 use super::inputs::{find_groups, split, Rows};
 use super::request::{Request, RichardsonKwargs};
-use crate::core::drivers::{self, Output};
+use crate::core::drivers::{self, Output, Validity};
 use crate::core::richardson::{self, Rule, Samples};
 
 /// The output field of `gradient` and `derivative`, checking the inputs.
@@ -159,10 +159,10 @@ pub fn horizontal(inputs: &[Series], req: &Request, parallel: bool) -> PolarsRes
         .map(|(out, f)| {
             // Every output row gets a validity, as numpy's short rows are null.
             let out = Output {
-                valid: Some(out.valid.unwrap_or_else(|| vec![true; n])),
+                valid: Validity::Rows(out.valid.to_rows(n).unwrap_or_else(|| vec![true; n])),
                 ..out
             };
-            dtypes::chunked::<Float64Type>(f.name().clone(), out)
+            dtypes::chunked::<Float64Type>(f.name().clone(), out, parallel)
                 .into_series()
                 .cast(f.dtype())
         })
@@ -277,9 +277,9 @@ pub fn richardson(
     let column = |name: &str, values| {
         let out = Output {
             values,
-            valid: validity.clone(),
+            valid: validity.clone().into(),
         };
-        dtypes::chunked::<Float64Type>(name.into(), out).into_series()
+        dtypes::chunked::<Float64Type>(name.into(), out, parallel).into_series()
     };
     let value = column("value", values);
     if !kwargs.error {
