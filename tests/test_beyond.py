@@ -20,6 +20,7 @@ from reference import grad
 
 import polars_gradient as pg
 import polars_gradient.dask as pgd
+from polars_gradient import _outofcore
 
 RID = "rid"
 
@@ -253,16 +254,33 @@ def test_sink_parquet_keyed_sorted_streams_in_input_order(tmp_path: Path) -> Non
     assert not (tmp_path / "out.parquet.partial").exists()
 
 
-def test_sink_parquet_keys_in_any_order_through_buckets(tmp_path: Path) -> None:
+@pytest.mark.parametrize("late", [False, True])
+def test_sink_parquet_keys_in_any_order_through_buckets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: bool
+) -> None:
     df = frame(n=20_000, keys=400, seed=12)
+    if late:
+        # Sorted keys for 10k rows, then lower keys: found out after batches were written.
+        ordered = df.sort("id", RID, nulls_last=False)
+        df = pl.concat([ordered.filter(pl.col("id") >= 200), ordered.filter(pl.col("id") < 200)])
     df.write_parquet(tmp_path / "in.parquet")
     out = tmp_path / "out.parquet"
+    written: list[int] = []
+    keyed = _outofcore._keyed
+
+    def counted(plan: Any, part: pl.DataFrame) -> pl.DataFrame:
+        written.append(part.height)
+        return keyed(plan, part)
+
+    monkeypatch.setattr(_outofcore, "_keyed", counted)
     lf = pl.scan_parquet(tmp_path / "in.parquet")
     pg.sink_parquet(lf, out, by="id", order_by="t", batch_rows=1500, **KEYED)
     got = pl.read_parquet(out)
     assert_same(df.sort("id", "t", nulls_last=False).with_columns(**KEYED), got)
     assert got[RID].to_list() != df[RID].to_list()  # bucket by bucket
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet"]
+    # Interleaved keys go to the buckets from the first batch, before any sink starts.
+    assert bool(written) == late
 
 
 SERIES: dict[str, Any] = {

@@ -13,11 +13,12 @@ Three routes, chosen from ``by`` and the data:
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from ._pieces import ROW, Plan
 _BUCKET = "__polars_gradient_bucket"
 
 
-def _batches(lf: pl.LazyFrame, rows: int) -> Iterator[pl.DataFrame]:
+def _batches(lf: pl.LazyFrame, rows: int) -> Generator[pl.DataFrame, None, None]:
     """The query's result in order, about ``rows`` rows at a time, by Polars' streaming
     engine (``collect_batches``; on Polars without it, slices of the query)."""
     if hasattr(lf, "collect_batches"):
@@ -136,14 +137,8 @@ def _keyed_stream(plan: Plan, batches: Iterator[pl.DataFrame]) -> Iterator[pl.Da
             batch = batch.with_columns(pl.int_range(start, start + batch.height).alias(ROW))
         start += batch.height
         frame = batch if carry is None else pl.concat([carry, batch], how="vertical")
-        run = frame.select(plan.key.rle_id())[:, 0]
-        first = run != run.shift(1, fill_value=-1)
-        # One row per run of equal keys: the keys must rise from run to run (nulls
-        # first), which proves each key comes in one run, without remembering them.
-        keys = [_rank(k) for k in frame.select(plan.by).filter(first).rows()]
-        if last is not None and keys[0] < last:
-            raise _NotContiguous
-        if any(a >= b for a, b in zip(keys, keys[1:])):
+        first, keys = _runs(plan, frame)
+        if (last is not None and keys[0] < last) or not _rising(keys):
             raise _NotContiguous
         last = keys[-1]
         n_done = int(first.arg_true()[-1])  # the last run waits
@@ -152,6 +147,39 @@ def _keyed_stream(plan: Plan, batches: Iterator[pl.DataFrame]) -> Iterator[pl.Da
         carry = frame.slice(n_done)
     if carry is not None:
         yield _keyed(plan, carry)
+
+
+def _sink_sorted(plan: Plan, lf: pl.LazyFrame, rows: int, schema: pl.Schema, path: Path) -> bool:
+    """Route 1 to ``path``; False when the keys turn out not to be sorted. Only then,
+    with the stream and its traceback gone (they hold Polars' streaming engine and its
+    buffers), may the caller start the bucket route."""
+    batches = _batches(lf, rows)
+    head = next(batches, None)
+    # Keys out of order in the first batch (interleaved keys, the common case): no sink
+    # is started, and its memory is not added to the buckets'.
+    if head is not None and not _rising(_runs(plan, head)[1]):
+        batches.close()
+        return False
+    stream = itertools.chain([] if head is None else [head], batches)
+    del head  # the chain holds the first batch until it is written, no longer
+    try:
+        _sink(_keyed_stream(plan, stream), schema, path)
+    except _NotContiguous:
+        return False
+    return True
+
+
+def _runs(plan: Plan, frame: pl.DataFrame) -> tuple[pl.Series, list[tuple[Any, ...]]]:
+    """Which rows of ``frame`` start a run of equal keys, and each run's key (``_rank``)."""
+    run = frame.select(plan.key.rle_id())[:, 0]
+    first = run != run.shift(1, fill_value=-1)
+    return first, [_rank(k) for k in frame.select(plan.by).filter(first).rows()]
+
+
+def _rising(keys: list[tuple[Any, ...]]) -> bool:
+    """Whether the runs' keys rise from run to run (nulls first): this proves each key
+    comes in one run, without remembering them."""
+    return all(a < b for a, b in zip(keys, keys[1:]))
 
 
 def _rank(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -344,17 +372,14 @@ def sink_parquet(
     try:
         if halo is not None:
             _sink(_series_stream(plan, halo, _batches(lf, batch_rows)), out_schema, partial)
-        else:
+        elif not _sink_sorted(plan, lf, batch_rows, out_schema, partial):
+            partial.unlink(missing_ok=True)
+            scratch = Path(tempfile.mkdtemp(prefix=".buckets-", dir=target.parent))
             try:
-                _sink(_keyed_stream(plan, _batches(lf, batch_rows)), out_schema, partial)
-            except _NotContiguous:
-                partial.unlink(missing_ok=True)
-                scratch = Path(tempfile.mkdtemp(prefix=".buckets-", dir=target.parent))
-                try:
-                    paths = _fill_buckets(plan, lf, batch_rows, scratch)
-                    _sink(_run_buckets(plan, paths), out_schema, partial)
-                finally:
-                    shutil.rmtree(scratch, ignore_errors=True)
+                paths = _fill_buckets(plan, lf, batch_rows, scratch)
+                _sink(_run_buckets(plan, paths), out_schema, partial)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
