@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -165,3 +166,30 @@ def test_a_hundred_million_rows_peak_memory(options: list[str]) -> None:
     assert m["extra"] <= 1.10 * data, m
     # The call itself: the output and at most 10% of the data more.
     assert m["call"] <= m["output"] + 0.10 * data, m
+
+
+_THREADS_SCRIPT = """
+import os, numpy as np, polars as pl, polars_gradient  # noqa: F401
+def threads():
+    return len(os.listdir("/proc/self/task"))
+n = 1_000_000
+df = pl.DataFrame({"id": np.repeat(np.arange(n // 10), 10), "y": np.arange(n) * 0.5})
+df.group_by("id").agg(pl.col("y").sum())  # Polars' own pools started
+before = threads()
+for by in (None, "id"):
+    df.select(pl.col("y").grad.gradient(partition_by=by))
+    df.select(pl.col("y").grad.savgol(window=5, polyorder=2, partition_by=by))
+print(threads() - before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
+def test_polars_max_threads_bounds_the_plugins_threads() -> None:
+    # One Polars thread asked for: our calls start at most the one thread of our copy
+    # of Polars' pool (before, rayon's global pool started one thread per core).
+    env = {**os.environ, "POLARS_MAX_THREADS": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", _THREADS_SCRIPT], capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout.strip()) <= 1, run.stdout

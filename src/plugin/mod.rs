@@ -6,6 +6,7 @@
 
 use polars::prelude::*;
 use pyo3_polars::derive::{polars_expr, CallerContext};
+use pyo3_polars::export::polars_core::runtime::THREAD_POOL;
 
 mod dtypes;
 mod inputs;
@@ -13,6 +14,18 @@ mod request;
 mod run;
 
 use request::{AsFloatKwargs, DerivativeKwargs, Request, RichardsonKwargs};
+
+/// `f` on this library's copy of Polars' thread pool when the call may use
+/// threads, so it uses at most `POLARS_MAX_THREADS` of them, as Polars does;
+/// else on the calling thread (Polars' own threads may already be running calls
+/// like this one in parallel, one per group).
+fn pooled<R: Send>(parallel: bool, f: impl FnOnce(bool) -> R + Send) -> R {
+    if parallel {
+        THREAD_POOL.install(|| f(true))
+    } else {
+        f(false)
+    }
+}
 
 fn derivative_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
     run::derivative_field(fields, &Request::parse(&kwargs)?)
@@ -24,8 +37,8 @@ fn gradient(
     context: CallerContext,
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
-    // Polars' own threads may already be running this call in parallel.
-    run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
+    let req = Request::parse(&kwargs)?;
+    pooled(!context.parallel(), |p| run::differentiate(inputs, &req, p))
 }
 
 #[polars_expr(output_type_func_with_kwargs=derivative_output)]
@@ -34,7 +47,8 @@ fn derivative(
     context: CallerContext,
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
-    run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
+    let req = Request::parse(&kwargs)?;
+    pooled(!context.parallel(), |p| run::differentiate(inputs, &req, p))
 }
 
 #[polars_expr(output_type_func_with_kwargs=derivative_output)]
@@ -43,7 +57,8 @@ fn savgol(
     context: CallerContext,
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
-    run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
+    let req = Request::parse(&kwargs)?;
+    pooled(!context.parallel(), |p| run::differentiate(inputs, &req, p))
 }
 
 #[polars_expr(output_type_func_with_kwargs=derivative_output)]
@@ -52,7 +67,8 @@ fn cumulative_trapezoid(
     context: CallerContext,
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
-    run::differentiate(inputs, &Request::parse(&kwargs)?, !context.parallel())
+    let req = Request::parse(&kwargs)?;
+    pooled(!context.parallel(), |p| run::differentiate(inputs, &req, p))
 }
 
 fn trapezoid_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
@@ -65,7 +81,8 @@ fn trapezoid(
     context: CallerContext,
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
-    run::trapezoid(inputs, &Request::parse(&kwargs)?, !context.parallel())
+    let req = Request::parse(&kwargs)?;
+    pooled(!context.parallel(), |p| run::trapezoid(inputs, &req, p))
 }
 
 fn horizontal_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
@@ -78,7 +95,8 @@ fn gradient_horizontal(
     context: CallerContext,
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
-    run::horizontal(inputs, &Request::parse(&kwargs)?, !context.parallel())
+    let req = Request::parse(&kwargs)?;
+    pooled(!context.parallel(), |p| run::horizontal(inputs, &req, p))
 }
 
 fn as_float_output(fields: &[Field], kwargs: AsFloatKwargs) -> PolarsResult<Field> {
@@ -103,5 +121,5 @@ fn richardson(
     context: CallerContext,
     kwargs: RichardsonKwargs,
 ) -> PolarsResult<Series> {
-    run::richardson(inputs, &kwargs, !context.parallel())
+    pooled(!context.parallel(), |p| run::richardson(inputs, &kwargs, p))
 }
