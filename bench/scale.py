@@ -76,7 +76,13 @@ def dask_run(src: Path, out: Path, workers: int, with_expr: bool) -> float:
 
     with (
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # One thread per worker for Polars and the plugin too (the plugin's pool
+            # follows POLARS_MAX_THREADS): else each worker uses every core.
+            env={"POLARS_MAX_THREADS": "1"},
         ) as cluster,
         Client(cluster),
     ):
