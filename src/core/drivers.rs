@@ -241,11 +241,7 @@ pub(crate) fn consecutive_in_blocks<T: Float, X: Coord>(
     let min = c.method.min_points();
     let any_short = shortest < min;
     let short = match any_short {
-        true => bounds
-            .windows(2)
-            .filter(|w| ((w[1] - w[0]) as usize) < min)
-            .map(|w| [w[0], w[1] - w[0]])
-            .collect(),
+        true => short_runs(bounds, min),
         false => Vec::new(),
     };
     let mut valid = validity_for(c, short);
@@ -333,6 +329,22 @@ fn fix_ends<T: Float, X: Coord>(
     }
 }
 
+/// The `[start, len]` runs between `bounds` shorter than `min` rows, in row
+/// order: 64 runs at a time, the shortest found first (a loop without branches),
+/// and the runs read one by one only where some are short (they are rare).
+fn short_runs(bounds: &[Idx], min: usize) -> Vec<[Idx; 2]> {
+    let (starts, ends) = (&bounds[..bounds.len() - 1], &bounds[1..]);
+    let mut short = Vec::new();
+    for (s, e) in starts.chunks(64).zip(ends.chunks(64)) {
+        let lens = s.iter().zip(e).map(|(&s, &e)| e - s);
+        if lens.clone().min().is_some_and(|l| (l as usize) < min) {
+            let runs = s.iter().zip(lens).filter(|&(_, l)| (l as usize) < min);
+            short.extend(runs.map(|(&s, l)| [s, l]));
+        }
+    }
+    short
+}
+
 /// Consecutive runs (between `bounds`) gathered into `[start, len]` blocks of
 /// whole runs, each at least `rows` long (but the last).
 fn blocks(bounds: &[Idx], rows: usize) -> Vec<[Idx; 2]> {
@@ -368,7 +380,9 @@ pub fn run_starts<K: Ord + Copy + Sync>(keys: &[K], parallel: bool) -> Option<(V
     } else {
         vec![piece(0..n)]
     };
-    let mut starts = Vec::with_capacity(pieces.iter().flatten().map(|p| p.0.len()).sum());
+    // One more for the row count that callers append as the last bound.
+    let mut starts =
+        Vec::with_capacity(pieces.iter().flatten().map(|p| p.0.len()).sum::<usize>() + 1);
     let (mut rising, mut falling) = (true, true);
     for p in pieces {
         let (s, r, f) = p?;
