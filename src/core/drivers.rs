@@ -70,9 +70,7 @@ impl Validity {
             }
         }
     }
-}
 
-impl Validity {
     /// The flags to write, when there is one per row.
     fn rows_mut(&mut self) -> Option<&mut [bool]> {
         match self {
