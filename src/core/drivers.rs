@@ -238,9 +238,10 @@ pub(crate) fn consecutive_in_blocks<T: Float, X: Coord>(
     }
     let min = c.method.min_points();
     let any_short = shortest < min;
-    let short = match any_short {
-        true => short_runs(bounds, min),
-        false => Vec::new(),
+    let short = if any_short {
+        short_runs(bounds, min)
+    } else {
+        Vec::new()
     };
     let mut valid = validity_for(c, short);
     let values = filled(n, |out| {

@@ -219,16 +219,12 @@ impl Rows {
         let x_valid = |i: usize| x_rows.validity.as_ref().is_none_or(|v| v.get_bit(i));
         let y_valid = |i: usize| self.validity.as_ref().is_none_or(|v| v.get_bit(i));
         let mut take: Vec<Option<Idx>> = Vec::with_capacity(self.values.len());
-        let rows = |b: &[Idx]| {
-            b.windows(2)
-                .map(|w| (w[0], w[1] - w[0]))
-                .collect::<Vec<_>>()
-        };
-        for (i, ((_, ylen), (xstart, xlen))) in rows(&self.bounds)
-            .into_iter()
-            .zip(rows(&x_rows.bounds))
-            .enumerate()
-        {
+        // Row i of each: (start, len) from its bounds.
+        fn rows(b: &[Idx]) -> impl Iterator<Item = (Idx, Idx)> + '_ {
+            b.windows(2).map(|w| (w[0], w[1] - w[0]))
+        }
+        let pairs = rows(&self.bounds).zip(rows(&x_rows.bounds));
+        for (i, ((_, ylen), (xstart, xlen))) in pairs.enumerate() {
             if x_valid(i) && y_valid(i) {
                 polars_ensure!(
                     xlen == ylen,
