@@ -4,7 +4,9 @@ Part 1: ROWS rows in KEYS interleaved keys, Parquet to Parquet (8 input files, e
 every file): one Polars process (scan, ``with_columns``, sink), then
 ``polars_gradient.dask.with_columns`` on a LocalCluster of 1 and of 2 single-threaded worker
 processes (best of 3 on each cluster), and the same Dask pipeline without the expression
-(read, shuffle, write) to show what the shuffle costs.
+(read, shuffle without the index, write) to show what the shuffle costs; each with both of
+Dask's shuffle methods (``dataframe.shuffle.method``: ``p2p``, its default on a cluster, and
+``tasks``).
 
 Part 2: ``sink_parquet`` on OOC_ROWS rows, keys sorted and unsorted, and on a quarter of
 them; each run in a child process that reports its peak RSS, beside the in-memory size of
@@ -27,7 +29,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 import polars_gradient as pg  # also registers .grad
@@ -41,6 +42,8 @@ def expr() -> pl.Expr:
 
 def make(path: Path, rows: int, keys: int, files: int, sort: bool, seed: int = 0) -> None:
     """Rows with an id, a Datetime and a value; keys interleaved (or sorted) over the files."""
+    import numpy as np  # here only: the measured child processes do not load it
+
     path.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     per = rows // files
@@ -68,13 +71,15 @@ def polars_once(src: Path, out: Path) -> None:
     pl.scan_parquet(src / "*.parquet").with_columns(expr()).sink_parquet(out)
 
 
-def dask_run(src: Path, out: Path, workers: int, with_expr: bool) -> float:
+def dask_run(src: Path, out: Path, workers: int, with_expr: bool, method: str) -> float:
+    import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
     import polars_gradient.dask as pgd
 
     with (
+        dask.config.set({"dataframe.shuffle.method": method}),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -92,10 +97,17 @@ def dask_run(src: Path, out: Path, workers: int, with_expr: bool) -> float:
             if with_expr:
                 res = pgd.with_columns(ddf, expr(), by="id")
             else:
-                res = ddf.shuffle(on="id")
+                res = ddf.shuffle(on="id", ignore_index=True)
             res.to_parquet(str(out), write_index=False, overwrite=True)
 
         return min(timed(go) for _ in range(3))
+
+
+METHODS = ("p2p", "tasks")
+
+
+def dask_label(name: str, method: str, workers: int) -> str:
+    return f"{name}, {method}, {workers} worker{'s' if workers > 1 else ''}"
 
 
 def part1(root: Path, rows: int, keys: int) -> list[tuple[str, float]]:
@@ -104,13 +116,14 @@ def part1(root: Path, rows: int, keys: int) -> list[tuple[str, float]]:
     results = []
     t = min(timed(lambda: polars_once(src, root / "polars-out.parquet")) for _ in range(2))
     results.append(("one Polars process (scan, with_columns .over, sink)", t))
-    for workers in (1, 2):
-        for with_expr in (True, False):
-            name = "polars_gradient.dask" if with_expr else "Dask read, shuffle, write"
-            out = root / f"dask-out-{workers}-{with_expr}"
-            shutil.rmtree(out, ignore_errors=True)
-            t = dask_run(src, out, workers, with_expr)
-            results.append((f"{name}, {workers} worker{'s' if workers > 1 else ''}", t))
+    for method in METHODS:
+        for workers in (1, 2):
+            for with_expr in (True, False):
+                name = "polars_gradient.dask" if with_expr else "Dask read, shuffle, write"
+                out = root / f"dask-out-{workers}-{with_expr}"
+                shutil.rmtree(out, ignore_errors=True)
+                t = dask_run(src, out, workers, with_expr, method)
+                results.append((dask_label(name, method, workers), t))
     shutil.rmtree(src)
     return results
 
@@ -203,8 +216,10 @@ def main() -> None:
             for name, t in res:
                 print(f"| {name} | {t:.1f} | {t / ref:.2f} |")
             d = dict(res)
-            one, two = d["polars_gradient.dask, 1 worker"], d["polars_gradient.dask, 2 workers"]
-            print(f"speed-up from 1 to 2 workers: {one / two:.2f}x")
+            for method in METHODS:
+                for name in ("polars_gradient.dask", "Dask read, shuffle, write"):
+                    one, two = (d[dask_label(name, method, w)] for w in (1, 2))
+                    print(f"{name}, {method}: from 1 to 2 workers {one / two:.2f}x")
         if "2" in args.only:
             rows = OOC_ROWS // scale
             print(f"\nPart 2: sink_parquet, up to {rows:,} rows, peak RSS of a child process")

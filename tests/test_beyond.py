@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 from reference import grad
 
 import polars_gradient as pg
@@ -281,6 +282,33 @@ def test_sink_parquet_keys_in_any_order_through_buckets(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet"]
     # Interleaved keys go to the buckets from the first batch, before any sink starts.
     assert bool(written) == late
+
+
+def test_sink_parquet_buckets_keep_every_dtype(tmp_path: Path) -> None:
+    # The buckets are Arrow IPC streams written and read by Polars: every column comes
+    # back as it went in, keyed here by a string and a Categorical.
+    df = frame(n=5000, keys=120, seed=14)
+    df = df.with_columns(
+        s=pl.format("k{}", pl.col("id")),
+        cat=pl.format("c{}", pl.col("id") % 7).cast(pl.Categorical),
+        e=pl.col("id").fill_null(0).mod(3).cast(pl.String).cast(pl.Enum(["0", "1", "2"])),
+        dec=pl.col("y").fill_nan(None).round(2).cast(pl.Decimal(10, 2)),
+        lst=pl.concat_list(pl.col("y"), pl.col("y") * 2),
+        st=pl.struct(a=pl.col("id"), b=pl.format("k{}", pl.col("id"))),
+        day=pl.col("t").dt.date(),
+        dur=pl.col("t") - pl.col("t").min(),
+        flag=pl.col("y") > 0,
+    )
+    exprs = {"g": grad(pl.col("y")).gradient(x="t").over("s", "cat")}
+    src, out, want_path = tmp_path / "in.parquet", tmp_path / "out.parquet", tmp_path / "w.parquet"
+    df.write_parquet(src)
+    pg.sink_parquet(pl.scan_parquet(src), out, by=["s", "cat"], batch_rows=700, **exprs)
+    df.with_columns(**exprs).write_parquet(want_path)
+    got, want = pl.read_parquet(out), pl.read_parquet(want_path)
+    assert got.schema == want.schema
+    assert got[RID].to_list() != want[RID].to_list()  # bucket by bucket
+    assert_frame_equal(got.sort(RID), want, check_exact=True, categorical_as_str=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet", "w.parquet"]
 
 
 SERIES: dict[str, Any] = {

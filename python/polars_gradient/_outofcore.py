@@ -13,10 +13,10 @@ Three routes, chosen from ``by`` and the data:
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 import os
-import shutil
 import tempfile
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
@@ -29,6 +29,8 @@ from . import _scope
 from ._pieces import ROW, Plan
 
 _BUCKET = "__polars_gradient_bucket"
+# One batch's rows of one bucket in the scratch file: (offset, length) in bytes.
+_Piece = tuple[int, int]
 
 
 def _batches(lf: pl.LazyFrame, rows: int) -> Generator[pl.DataFrame, None, None]:
@@ -93,7 +95,13 @@ def _sink(frames: Iterator[pl.DataFrame], schema: pl.Schema, path: Path) -> None
 
 def _sink_pyarrow(frames: Iterator[pl.DataFrame], schema: pl.Schema, path: Path) -> None:
     """``_sink`` with pyarrow's Parquet writer, a row group per frame."""
-    pq = _pyarrow("parquet")
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "polars_gradient.sink_parquet needs pyarrow on Polars 1.x: "
+            "pip install 'polars-gradient[parquet]'"
+        ) from e
     writer = None
     try:
         for df in frames:
@@ -106,19 +114,6 @@ def _sink_pyarrow(frames: Iterator[pl.DataFrame], schema: pl.Schema, path: Path)
     finally:
         if writer is not None:
             writer.close()
-
-
-def _pyarrow(module: str) -> Any:
-    """``pyarrow`` or one of its modules, with a clear error where it is missing."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"pyarrow.{module}" if module else "pyarrow")
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "polars_gradient.sink_parquet needs pyarrow here (hash buckets, or Polars 1.x): "
-            "pip install 'polars-gradient[parquet]'"
-        ) from e
 
 
 class _NotContiguous(Exception):
@@ -198,38 +193,39 @@ def _keyed(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
     return out.drop(ROW) if ROW in out.columns else out
 
 
-def _fill_buckets(plan: Plan, lf: pl.LazyFrame, rows: int, scratch: Path) -> list[Path]:
-    """Route 2, first pass: the rows to hash buckets of about ``rows`` rows on disk (each
-    key in one bucket; Arrow IPC streams, appended batch by batch)."""
-    pa = _pyarrow("")
+def _fill_buckets(plan: Plan, lf: pl.LazyFrame, rows: int, scratch: Path) -> list[list[_Piece]]:
+    """Route 2, first pass: the rows to hash buckets of about ``rows`` rows (each key in
+    one bucket). Each batch's share of a bucket is an Arrow IPC stream written by Polars,
+    appended to the one file ``scratch``: no file per bucket (no limit on open files),
+    and no pyarrow. Returns each bucket's pieces, in input order."""
     n = lf.select(pl.len()).collect().item()
     count = max(1, math.ceil(n / rows))
-    writers: dict[int, Any] = {}
+    pieces: dict[int, list[_Piece]] = {}
     start = 0
-    try:
+    with scratch.open("wb") as f:
         for batch in _batches(lf, rows):
             batch = batch.with_columns(
                 pl.int_range(start, start + batch.height).alias(ROW),
                 (pl.struct(plan.by).hash(seed=0) % count).alias(_BUCKET),
             )
             start += batch.height
-            for (k,), part in batch.partition_by(_BUCKET, as_dict=True).items():
-                table = part.drop(_BUCKET).to_arrow()
-                if k not in writers:
-                    writers[k] = pa.ipc.new_stream(str(scratch / f"{k}.arrows"), table.schema)
-                writers[k].write_table(table)
-    finally:
-        for w in writers.values():
-            w.close()
-    return [scratch / f"{k}.arrows" for k in sorted(writers)]
+            parts = batch.partition_by(_BUCKET, as_dict=True, include_key=False)
+            for (k,), part in parts.items():
+                offset = f.tell()
+                part.write_ipc_stream(f, compression="uncompressed")
+                pieces.setdefault(k, []).append((offset, f.tell() - offset))
+    return [pieces[k] for k in sorted(pieces)]
 
 
-def _run_buckets(plan: Plan, paths: list[Path]) -> Iterator[pl.DataFrame]:
+def _run_buckets(plan: Plan, buckets: list[list[_Piece]], scratch: Path) -> Iterator[pl.DataFrame]:
     """Route 2, second pass: each bucket in memory, its keys in order, the expressions run."""
-    for path in paths:
-        part = pl.read_ipc_stream(path)
-        path.unlink()
-        yield plan.apply(part)
+    with scratch.open("rb") as f:
+        for pieces in buckets:
+            parts = []
+            for offset, length in pieces:
+                f.seek(offset)
+                parts.append(pl.read_ipc_stream(io.BytesIO(f.read(length))))
+            yield plan.apply(pl.concat(parts, rechunk=False))
 
 
 def _suffix_rows(frame: pl.DataFrame, halo: _scope.Halo, from_end: bool) -> int:
@@ -374,12 +370,14 @@ def sink_parquet(
             _sink(_series_stream(plan, halo, _batches(lf, batch_rows)), out_schema, partial)
         elif not _sink_sorted(plan, lf, batch_rows, out_schema, partial):
             partial.unlink(missing_ok=True)
-            scratch = Path(tempfile.mkdtemp(prefix=".buckets-", dir=target.parent))
+            handle, name = tempfile.mkstemp(prefix=".buckets-", suffix=".arrows", dir=target.parent)
+            os.close(handle)
+            scratch = Path(name)
             try:
-                paths = _fill_buckets(plan, lf, batch_rows, scratch)
-                _sink(_run_buckets(plan, paths), out_schema, partial)
+                buckets = _fill_buckets(plan, lf, batch_rows, scratch)
+                _sink(_run_buckets(plan, buckets, scratch), out_schema, partial)
             finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+                scratch.unlink(missing_ok=True)
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
