@@ -83,6 +83,33 @@ def test_partition_by_lazy_streaming_many_chunks(engine: str, grouped: bool) -> 
     assert_close(out["pb"].to_list(), ref_per_group(df, ["id"], 2, True), atol=1e-9)
 
 
+@pytest.mark.parametrize(
+    "dtype", [pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64]
+)
+@pytest.mark.parametrize("spread", [False, True])
+def test_interleaved_integer_keys_of_every_width(dtype: pl.DataType, spread: bool) -> None:
+    # One integer key labels each row by a table over its range, or (keys spread
+    # wide) by hashing; both must give Polars' own per-group values, nulls a group.
+    rng = np.random.default_rng(5)
+    n = 4000
+    labels = rng.integers(0, 40, n)
+    info = np.iinfo(str(dtype).lower())
+    step = (int(info.max) - int(info.min)) // 41 if spread else 1
+    base = int(info.min) if spread else (0 if info.min == 0 else -20)
+    keys = pl.Series([base + int(g) * step for g in labels], dtype=pl.Int128 if spread else None)
+    df = pl.DataFrame(
+        {
+            "k": keys.cast(dtype),
+            "y": rng.standard_normal(n),
+            "x": np.cumsum(rng.uniform(0.1, 1.0, n)),
+        }
+    ).with_columns(k=pl.when(pl.int_range(n) % 11 == 3).then(None).otherwise("k"))
+    ours = df.select(grad(pl.col("y")).gradient(x="x", partition_by="k"))
+    polars_over = df.select(grad(pl.col("y")).gradient(x="x").alias("y").over("k"))
+    assert ours.equals(polars_over)
+    assert_close(ours["y"].to_list(), ref_per_group(df, ["k"], 1, True), atol=1e-9)
+
+
 def test_partition_by_expression_keys_and_function_form() -> None:
     df = pl.DataFrame({"t": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "y": [0.0, 1.0, 4.0, 9.0, 1.0, 3.0]})
     got = df.select(pg.gradient("y", x="t", partition_by=pl.col("t") >= 4))["y"].to_list()

@@ -521,57 +521,172 @@ fn each_run<T: Float, X: Coord>(
     }
 }
 
-/// Each group (its rows' indices, in row order) is its own series. Groups must
-/// not share rows; rows in no group are null.
+/// Marks a row that is in no group.
+pub const NO_GROUP: Idx = Idx::MAX;
+
+/// Each group (its rows' indices) is its own series, its rows in the order
+/// listed. Groups must not share rows; rows in no group are null.
 pub fn gathered<T, X, G>(c: Columns<'_, T, X>, groups: &[G], parallel: bool) -> Output<T>
 where
     T: Float,
     X: Coord,
     G: AsRef<[Idx]> + Sync,
 {
+    let (place, bounds) = places(groups, c.y.len());
+    in_layout(c, &place, &bounds, parallel)
+}
+
+/// Each group is its own series, its rows in row order; `labels` holds each
+/// row's group (`0..groups`, or `NO_GROUP` for a row in none, which is null).
+pub fn labelled<T: Float, X: Coord>(
+    c: Columns<'_, T, X>,
+    labels: &[Idx],
+    groups: usize,
+    parallel: bool,
+) -> Output<T> {
+    assert_eq!(labels.len(), c.y.len(), "one label per row");
+    let (place, bounds) = places_of_labels(labels, groups);
+    in_layout(c, &place, &bounds, parallel)
+}
+
+/// The groups laid out one after another (row `i` at `place[i]`; the groups
+/// between `bounds`), run through `consecutive`, and the results put back in
+/// row order. Both moves walk the rows in order, with one stream per group to
+/// write (or read): far fewer cache misses than gathering each group's rows
+/// from across the column.
+fn in_layout<T: Float, X: Coord>(
+    c: Columns<'_, T, X>,
+    place: &[Idx],
+    bounds: &[Idx],
+    parallel: bool,
+) -> Output<T> {
     let n = c.y.len();
-    let min = c.method.min_points();
-    let covered: usize = groups.iter().map(|g| g.as_ref().len()).sum();
-    let needs_validity = c.valid.is_some()
-        || !c.method.is_stencil()
-        || covered < n
-        || groups.iter().any(|g| g.as_ref().len() < min);
-    let mut out_values = vec![T::from_f64(f64::NAN); n];
-    let mut out_valid = needs_validity.then(|| vec![false; n]);
-    assert!(covered <= n, "groups cover more rows than there are");
-    let values = SharedMut::new(&mut out_values);
-    let valid = out_valid.as_deref_mut().map(SharedMut::new);
-    each(groups, parallel, 64, Scratch::<T, X>::default, |s, g| {
-        let idx = g.as_ref();
-        s.load(c, idx);
-        let len = idx.len();
-        s.out.resize(len, T::from_f64(0.0));
-        s.out_valid.resize(len, false);
-        series::series(
-            &s.y,
-            spacing(c.x.map(|_| &s.x[..]), c.h, c.unit),
-            c.valid.map(|_| &s.valid[..]),
-            c.method,
-            c.ignore_nulls,
-            &mut s.out,
-            valid.as_ref().map(|_| &mut s.out_valid[..]),
-        );
-        for (k, &i) in idx.iter().enumerate() {
-            let i = i as usize;
-            assert!(i < n, "group index out of bounds");
-            // SAFETY: groups do not share rows, so each row is written by
-            // one thread only; `i` is in bounds.
-            unsafe {
-                values.write(i, s.out[k]);
-                if let Some(v) = &valid {
-                    v.write(i, s.out_valid[k]);
-                }
+    let covered = *bounds.last().unwrap_or(&0) as usize;
+    let parallel = parallel && n >= PARALLEL_MIN_ROWS;
+    let out = {
+        let y = laid_out(c.y, place, covered, parallel);
+        let x = c.x.map(|x| laid_out(x, place, covered, parallel));
+        let valid = c.valid.map(|v| laid_out(v, place, covered, parallel));
+        let laid = Columns {
+            y: &y,
+            x: x.as_deref(),
+            valid: valid.as_deref(),
+            ..c
+        };
+        consecutive(laid, bounds, parallel)
+    };
+    let nan = T::from_f64(f64::NAN);
+    let values = back(place, parallel, |p| {
+        out.values.get(p).copied().unwrap_or(nan)
+    });
+    let valid = match out.valid.to_rows(covered) {
+        None if covered == n => Validity::All,
+        None => Validity::Rows(back(place, parallel, |p| p < covered)),
+        Some(flags) => Validity::Rows(back(place, parallel, |p| flags.get(p) == Some(&true))),
+    };
+    Output { values, valid }
+}
+
+/// Each row's place when the groups are laid out one after another
+/// (`NO_GROUP` for a row in none), and the bounds of the groups in that layout.
+fn places<G: AsRef<[Idx]>>(groups: &[G], n: usize) -> (Vec<Idx>, Vec<Idx>) {
+    let mut place = vec![NO_GROUP; n];
+    let mut bounds = Vec::with_capacity(groups.len() + 1);
+    bounds.push(0);
+    let mut at: Idx = 0;
+    for g in groups {
+        for &i in g.as_ref() {
+            let slot = &mut place[i as usize];
+            assert!(*slot == NO_GROUP, "groups must not share rows");
+            *slot = at;
+            at += 1;
+        }
+        bounds.push(at);
+    }
+    (place, bounds)
+}
+
+/// `places` from each row's group label: each group's rows in row order (a
+/// count, then one pass in row order).
+fn places_of_labels(labels: &[Idx], groups: usize) -> (Vec<Idx>, Vec<Idx>) {
+    let mut bounds = vec![0 as Idx; groups + 1];
+    for &g in labels {
+        if g != NO_GROUP {
+            bounds[g as usize + 1] += 1;
+        }
+    }
+    for k in 1..bounds.len() {
+        bounds[k] += bounds[k - 1];
+    }
+    let mut next = bounds[..groups].to_vec();
+    let place = labels
+        .iter()
+        .map(|&g| {
+            if g == NO_GROUP {
+                return NO_GROUP;
+            }
+            let at = &mut next[g as usize];
+            *at += 1;
+            *at - 1
+        })
+        .collect();
+    (place, bounds)
+}
+
+/// Row ranges for the passes over every row: one per thread's share, or one.
+fn row_chunk(n: usize, parallel: bool) -> usize {
+    if parallel {
+        n.div_ceil(4 * rayon::current_num_threads()).max(1 << 14)
+    } else {
+        n.max(1)
+    }
+}
+
+/// `src` laid out group after group: row `i` goes to `place[i]`, rows in no
+/// group are left out. `place` holds each of `0..len` once (from `places`).
+fn laid_out<V: Copy + Send + Sync>(src: &[V], place: &[Idx], len: usize, parallel: bool) -> Vec<V> {
+    let Some(&first) = src.first() else {
+        return Vec::new();
+    };
+    let mut dst = vec![first; len];
+    let shared = SharedMut::new(&mut dst);
+    let chunk = row_chunk(place.len(), parallel);
+    let put = |(k, places): (usize, &[Idx])| {
+        let src = &src[k * chunk..];
+        for (j, &p) in places.iter().enumerate() {
+            if p != NO_GROUP {
+                // SAFETY: no two rows have the same place, so each slot is
+                // written by one thread only (and `write` checks the bound).
+                unsafe { shared.write(p as usize, src[j]) };
             }
         }
-    });
-    Output {
-        values: out_values,
-        valid: out_valid.into(),
+    };
+    if parallel {
+        place.par_chunks(chunk).enumerate().for_each(put);
+    } else {
+        place.chunks(chunk).enumerate().for_each(put);
+    }
+    dst
+}
+
+/// One value per row, from its place in the group layout (`usize::MAX` for a
+/// row in no group): the way back to row order.
+fn back<V: Copy + Send + Sync>(
+    place: &[Idx],
+    parallel: bool,
+    value: impl Fn(usize) -> V + Sync,
+) -> Vec<V> {
+    let at = |&p: &Idx| {
+        value(if p == NO_GROUP {
+            usize::MAX
+        } else {
+            p as usize
+        })
+    };
+    if parallel {
+        place.par_iter().with_min_len(1 << 14).map(at).collect()
+    } else {
+        place.iter().map(at).collect()
     }
 }
 
@@ -670,42 +785,6 @@ where
     } else {
         let mut state = init();
         items.iter().for_each(|g| f(&mut state, g));
-    }
-}
-
-/// Per-thread buffers for gathered groups, reused from group to group.
-struct Scratch<T, X> {
-    y: Vec<T>,
-    x: Vec<X>,
-    valid: Vec<bool>,
-    out: Vec<T>,
-    out_valid: Vec<bool>,
-}
-
-impl<T, X> Default for Scratch<T, X> {
-    fn default() -> Self {
-        Scratch {
-            y: Vec::new(),
-            x: Vec::new(),
-            valid: Vec::new(),
-            out: Vec::new(),
-            out_valid: Vec::new(),
-        }
-    }
-}
-
-impl<T: Float, X: Coord> Scratch<T, X> {
-    fn load(&mut self, c: Columns<'_, T, X>, idx: &[Idx]) {
-        self.y.clear();
-        self.y.extend(idx.iter().map(|&i| c.y[i as usize]));
-        if let Some(x) = c.x {
-            self.x.clear();
-            self.x.extend(idx.iter().map(|&i| x[i as usize]));
-        }
-        if let Some(v) = c.valid {
-            self.valid.clear();
-            self.valid.extend(idx.iter().map(|&i| v[i as usize]));
-        }
     }
 }
 
@@ -872,6 +951,45 @@ mod tests {
                     assert_eq!(have, want);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn group_drivers_in_parallel_equal_serial() {
+        // Long enough for the parallel passes; interleaved groups of every size,
+        // some rows in no group, some nulls.
+        let n = PARALLEL_MIN_ROWS * 2 + 101;
+        let y: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 / 7.0).collect();
+        let x: Vec<f64> = (0..n)
+            .map(|i| i as f64 + ((i * 31) % 7) as f64 / 10.0)
+            .collect();
+        let valid: Vec<bool> = (0..n).map(|i| i % 97 != 5).collect();
+        let labels: Vec<Idx> = (0..n)
+            .map(|i| match (i * 2_654_435_761) % 3001 {
+                3000 => NO_GROUP,
+                g => g as Idx,
+            })
+            .collect();
+        let mut groups: Vec<Vec<Idx>> = vec![Vec::new(); 3000];
+        for (i, &g) in labels.iter().enumerate() {
+            if g != NO_GROUP {
+                groups[g as usize].push(i as Idx);
+            }
+        }
+        for (xo, vo) in [(None, None), (Some(&x[..]), Some(&valid[..]))] {
+            let serial = as_options(&gathered(cols(&y, xo, vo), &groups, false));
+            for parallel in [false, true] {
+                let by_labels = labelled(cols(&y, xo, vo), &labels, 3000, parallel);
+                assert_eq!(serial, as_options(&by_labels));
+                assert_eq!(
+                    serial,
+                    as_options(&gathered(cols(&y, xo, vo), &groups, parallel))
+                );
+            }
+            assert!(labels
+                .iter()
+                .zip(&serial)
+                .all(|(&g, v)| g != NO_GROUP || v.is_none()));
         }
     }
 

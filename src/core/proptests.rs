@@ -12,6 +12,47 @@ use super::fd::Stencil;
 use super::series::{self, Method};
 use super::types::{Coord, Spacing, Unit};
 
+/// The methods the driver tests try: numpy's gradient and Fornberg stencils.
+const METHODS: [Method; 6] = [
+    Method::Gradient { edge_order: 1 },
+    Method::Gradient { edge_order: 2 },
+    Method::Derivative(Stencil {
+        order: 2,
+        accuracy: 2,
+    }),
+    Method::Derivative(Stencil {
+        order: 1,
+        accuracy: 4,
+    }),
+    Method::Derivative(Stencil {
+        order: 3,
+        accuracy: 2,
+    }),
+    Method::Derivative(Stencil {
+        order: 2,
+        accuracy: 6,
+    }),
+];
+
+/// The driver tests' inputs: spacing 0.5 where there is no `x`.
+fn columns<'a>(
+    y: &'a [f64],
+    x: Option<&'a [f64]>,
+    valid: Option<&'a [bool]>,
+    method: Method,
+    ignore_nulls: bool,
+) -> Columns<'a, f64, f64> {
+    Columns {
+        y,
+        x,
+        h: 0.5,
+        valid,
+        method,
+        unit: Unit::ONE,
+        ignore_nulls,
+    }
+}
+
 fn hostile() -> impl Strategy<Value = f64> {
     prop_oneof![
         4 => -1e3f64..1e3,
@@ -144,36 +185,77 @@ proptest! {
         }
     }
 
+    /// The group drivers (gathered: rows listed; labelled: each row's group) are
+    /// bit-equal to each group alone: every method, with and without
+    /// coordinates, nulls and either null policy; rows in no group (null);
+    /// gathered groups listed in or against row order.
     #[test]
-    fn groups_drivers_match_each_group_alone(
-        y in prop::collection::vec(-1e3f64..1e3, 0..60),
-        labels in prop::collection::vec(0u32..6, 60),
-        edge in 1usize..=2,
+    fn groups_driver_matches_each_group_alone(
+        y in prop::collection::vec(hostile(), 0..80),
+        steps in prop::collection::vec(0.01f64..5.0, 80),
+        nulls in prop::collection::vec(prop::bool::weighted(0.1), 80),
+        labels in prop::collection::vec(0u32..7, 80),
+        reversed in prop::collection::vec(any::<bool>(), 6),
+        with_x in any::<bool>(),
+        with_nulls in any::<bool>(),
+        ignore_nulls in any::<bool>(),
+        method_pick in 0usize..6,
+        parallel in any::<bool>(),
     ) {
         let n = y.len();
-        let groups: Vec<Vec<Idx>> = (0..6)
-            .map(|g| (0..n as Idx).filter(|&i| labels[i as usize] == g).collect())
+        let x: Vec<f64> = steps[..n].iter().scan(0.0, |t, s| { *t += s; Some(*t) }).collect();
+        let valid: Vec<bool> = nulls[..n].iter().map(|&b| !b).collect();
+        // Label 6: the row is in no group.
+        let groups: Vec<Vec<Idx>> = (0..6u32)
+            .map(|g| {
+                let mut rows: Vec<Idx> = (0..n as Idx).filter(|&i| labels[i as usize] == g).collect();
+                if reversed[g as usize] {
+                    rows.reverse();
+                }
+                rows
+            })
             .collect();
-        let method = Method::Gradient { edge_order: edge };
-        let c = Columns::<f64, f64> {
-            y: &y, x: None, h: 1.0, valid: None, method, unit: Unit::ONE, ignore_nulls: false,
-        };
-        let out = drivers::gathered(c, &groups, true);
-        for g in &groups {
-            let ys: Vec<f64> = g.iter().map(|&i| y[i as usize]).collect();
-            let mut alone = vec![0.0; ys.len()];
-            let mut av = vec![false; ys.len()];
-            series::series::<f64, f64, f64>(
-                &ys, Spacing::Uniform(1.0), None, method, false, &mut alone, Some(&mut av),
+        let method = METHODS[method_pick];
+        let c = columns(&y, with_x.then_some(&x[..]), with_nulls.then_some(&valid[..]), method, ignore_nulls);
+        let in_row_order: Vec<Vec<Idx>> = groups
+            .iter()
+            .map(|g| { let mut g = g.clone(); g.sort_unstable(); g })
+            .collect();
+        let ids: Vec<Idx> = labels[..n].iter().map(|&l| if l == 6 { drivers::NO_GROUP } else { l }).collect();
+        let runs = [
+            (drivers::gathered(c, &groups, parallel), &groups),
+            (drivers::labelled(c, &ids, 6, parallel), &in_row_order),
+        ];
+        for (out, groups) in runs {
+        prop_assert_eq!(out.values.len(), n);
+        for g in groups {
+            let pick = |v: &[f64]| g.iter().map(|&i| v[i as usize]).collect::<Vec<f64>>();
+            let (ys, xs) = (pick(&y), pick(&x));
+            let vs: Vec<bool> = g.iter().map(|&i| valid[i as usize]).collect();
+            let mut alone = vec![0.0; g.len()];
+            let mut av = vec![false; g.len()];
+            series::series(
+                &ys,
+                if with_x { Spacing::Coords(&xs[..], Unit::ONE) } else { Spacing::Uniform(0.5) },
+                with_nulls.then_some(&vs[..]),
+                method,
+                ignore_nulls,
+                &mut alone,
+                Some(&mut av),
             );
             for (k, &i) in g.iter().enumerate() {
                 let i = i as usize;
-                let got_valid = out.valid.get(i);
-                prop_assert_eq!(got_valid, av[k]);
+                prop_assert_eq!(out.valid.get(i), av[k]);
                 if av[k] {
-                    prop_assert!(same(out.values[i], alone[k]));
+                    prop_assert!(same(out.values[i], alone[k]), "row {}: {} vs {}", i, out.values[i], alone[k]);
                 }
             }
+        }
+        for (i, &label) in labels[..n].iter().enumerate() {
+            if label == 6 {
+                prop_assert!(!out.valid.get(i));
+            }
+        }
         }
     }
 
@@ -205,23 +287,8 @@ proptest! {
             start += len;
         }
         runs_v.push([start, n as u32 - start]);
-        let method = [
-            Method::Gradient { edge_order: 1 },
-            Method::Gradient { edge_order: 2 },
-            Method::Derivative(Stencil { order: 2, accuracy: 2 }),
-            Method::Derivative(Stencil { order: 1, accuracy: 4 }),
-            Method::Derivative(Stencil { order: 3, accuracy: 2 }),
-            Method::Derivative(Stencil { order: 2, accuracy: 6 }),
-        ][method_pick];
-        let c = Columns::<f64, f64> {
-            y: &y,
-            x: with_x.then_some(&x[..]),
-            h: 0.5,
-            valid: with_nulls.then_some(&valid[..]),
-            method,
-            unit: Unit::ONE,
-            ignore_nulls,
-        };
+        let method = METHODS[method_pick];
+        let c = columns(&y, with_x.then_some(&x[..]), with_nulls.then_some(&valid[..]), method, ignore_nulls);
         let bounds: Vec<Idx> = runs_v.iter().map(|r| r[0]).chain([n as Idx]).collect();
         for (parallel, block_rows) in [(false, 1 << 13), (true, 1 << 13), (false, block_rows), (true, block_rows)] {
             let out = drivers::consecutive_in_blocks(c, &bounds, parallel, block_rows);

@@ -161,6 +161,8 @@ pub enum Groups {
     Whole,
     /// Each run of rows from one bound to the next is a series (`drivers::consecutive`).
     Consecutive(Vec<Idx>),
+    /// Each row's group (`drivers::labelled`), and the number of groups.
+    Labelled(Vec<Idx>, usize),
     /// Polars' group-by result: runs or scattered row indices.
     Polars(GroupPositions),
 }
@@ -249,6 +251,9 @@ where
     let out = match job.groups {
         Groups::Whole => drivers::whole(columns, job.parallel),
         Groups::Consecutive(bounds) => drivers::consecutive(columns, bounds, job.parallel),
+        Groups::Labelled(labels, groups) => {
+            drivers::labelled(columns, labels, *groups, job.parallel)
+        }
         Groups::Polars(g) => match &**g {
             GroupsType::Idx(idx) => drivers::gathered(columns, idx.all(), job.parallel),
             GroupsType::Slice { groups: runs, .. } => drivers::runs(columns, runs, job.parallel),

@@ -66,10 +66,88 @@ pub fn find_groups(keys: &[Series], parallel: bool) -> PolarsResult<Groups> {
     if let Some(bounds) = contiguous_runs(keys, parallel)? {
         return Ok(Groups::Consecutive(bounds));
     }
+    if let Some((labels, groups)) = integer_labels(keys) {
+        return Ok(Groups::Labelled(labels, groups));
+    }
     let columns: Vec<Column> = keys.iter().cloned().map(Column::from).collect();
     let frame = DataFrame::empty();
     let gb = frame.group_by_with_series(columns, true, false)?;
     Ok(Groups::Polars(gb.into_groups()))
+}
+
+/// Each row's group for one integer key (nulls a group of their own, as in
+/// `.over()`), in one pass over the rows; `None` for other keys. Keys of a
+/// narrow range index a table; others are hashed.
+fn integer_labels(keys: &[Series]) -> Option<(Vec<Idx>, usize)> {
+    let [key] = keys else { return None };
+    let physical = key.to_physical_repr();
+    macro_rules! labels {
+        ($($dt:ident => $get:ident),*) => {
+            match physical.dtype() {
+                $(DataType::$dt => {
+                    let ca = physical.$get().ok()?;
+                    let wide = |v| v as i128;
+                    let span = ca.min().zip(ca.max()).map(|(lo, hi)| (wide(lo), wide(hi) - wide(lo)));
+                    Some(match span {
+                        Some((lo, span)) if span < (2 * ca.len() as i128).max(1 << 16) => {
+                            table_labels(ca, |v| (wide(v) - lo) as usize, span as usize + 1)
+                        }
+                        _ => hashed_labels(ca),
+                    })
+                })*
+                _ => None,
+            }
+        };
+    }
+    labels!(Int8 => i8, Int16 => i16, Int32 => i32, Int64 => i64, UInt8 => u8, UInt16 => u16, UInt32 => u32, UInt64 => u64)
+}
+
+/// Group labels in order of first appearance, from a table of `size` slots
+/// (`slot(v)` below `size`) and one more for null.
+fn table_labels<T: PolarsNumericType>(
+    ca: &ChunkedArray<T>,
+    slot: impl Fn(T::Native) -> usize,
+    size: usize,
+) -> (Vec<Idx>, usize) {
+    let mut table = vec![drivers::NO_GROUP; size + 1];
+    let mut count: Idx = 0;
+    let labels = ca
+        .iter()
+        .map(|v| {
+            let label = &mut table[v.map_or(size, &slot)];
+            if *label == drivers::NO_GROUP {
+                *label = count;
+                count += 1;
+            }
+            *label
+        })
+        .collect();
+    (labels, count as usize)
+}
+
+/// Group labels in order of first appearance, from a hash map of the values.
+fn hashed_labels<T>(ca: &ChunkedArray<T>) -> (Vec<Idx>, usize)
+where
+    T: PolarsNumericType,
+    T::Native: std::hash::Hash + Eq,
+{
+    let mut ids: PlHashMap<T::Native, Idx> = PlHashMap::default();
+    let mut null: Option<Idx> = None;
+    let mut count: Idx = 0;
+    let labels = ca
+        .iter()
+        .map(|v| {
+            let label = match v {
+                Some(v) => *ids.entry(v).or_insert(count),
+                None => *null.get_or_insert(count),
+            };
+            if label == count {
+                count += 1;
+            }
+            label
+        })
+        .collect();
+    (labels, count as usize)
 }
 
 /// The bounds of the runs of equal consecutive keys (each run's first row, then
