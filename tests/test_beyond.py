@@ -299,7 +299,7 @@ def test_sink_parquet_buckets_keep_every_dtype(tmp_path: Path) -> None:
         dur=pl.col("t") - pl.col("t").min(),
         flag=pl.col("y") > 0,
     )
-    exprs = {"g": grad(pl.col("y")).gradient(x="t").over("s", "cat")}
+    exprs: dict[str, Any] = {"g": grad(pl.col("y")).gradient(x="t").over("s", "cat")}
     src, out, want_path = tmp_path / "in.parquet", tmp_path / "out.parquet", tmp_path / "w.parquet"
     df.write_parquet(src)
     pg.sink_parquet(pl.scan_parquet(src), out, by=["s", "cat"], batch_rows=700, **exprs)
