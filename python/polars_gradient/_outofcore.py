@@ -124,13 +124,9 @@ def _keyed_stream(plan: Plan, batches: Iterator[pl.DataFrame]) -> Iterator[pl.Da
     """Route 1: whole keys in a row. The rows of the last key of each batch wait for the next."""
     last: tuple[Any, ...] | None = None  # the key of the last run so far
     carry: pl.DataFrame | None = None
-    start = 0
     for batch in batches:
         if batch.is_empty():
             continue
-        if not plan.order_by:
-            batch = batch.with_columns(pl.int_range(start, start + batch.height).alias(ROW))
-        start += batch.height
         frame = batch if carry is None else pl.concat([carry, batch], how="vertical")
         first, keys = _runs(plan, frame)
         if (last is not None and keys[0] < last) or not _rising(keys):
@@ -184,13 +180,12 @@ def _rank(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _keyed(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
     """Whole keys, in input order: each key's rows ordered by ``order_by`` (keys keep
-    their order), the expressions run."""
+    their order; ties keep the input's order), the expressions run."""
     if plan.order_by:
         run = "__polars_gradient_run"
         df = df.with_columns(plan.key.rle_id().alias(run))
         df = df.sort([run, *plan.order_by], maintain_order=True, nulls_last=False).drop(run)
-    out = df.with_columns(*plan.exprs)
-    return out.drop(ROW) if ROW in out.columns else out
+    return df.with_columns(*plan.exprs)
 
 
 def _fill_buckets(plan: Plan, lf: pl.LazyFrame, rows: int, scratch: Path) -> list[list[_Piece]]:
