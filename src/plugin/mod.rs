@@ -8,6 +8,8 @@ use polars::prelude::*;
 use pyo3_polars::derive::{polars_expr, CallerContext};
 use pyo3_polars::export::polars_core::runtime::THREAD_POOL;
 
+use crate::core::drivers::PARALLEL_MIN_ROWS;
+
 mod dtypes;
 mod inputs;
 mod request;
@@ -16,11 +18,16 @@ mod run;
 use request::{AsFloatKwargs, DerivativeKwargs, Request, RichardsonKwargs};
 
 /// `f` on this library's copy of Polars' thread pool when the call may use
-/// threads, so it uses at most `POLARS_MAX_THREADS` of them, as Polars does;
-/// else on the calling thread (Polars' own threads may already be running calls
-/// like this one in parallel, one per group).
-fn pooled<R: Send>(parallel: bool, f: impl FnOnce(bool) -> R + Send) -> R {
-    if parallel {
+/// threads (Polars runs it alone, not one call per group) and its input is long
+/// enough to be split: the pool has at most `POLARS_MAX_THREADS` threads, as
+/// Polars' own. Else `f` runs alone on the calling thread: in `.over()` and
+/// `group_by().agg()` Polars calls once per group, and handing each small call
+/// to the pool would cost more than the call itself.
+fn pooled<R: Send>(inputs: &[Series], may_thread: bool, f: impl FnOnce(bool) -> R + Send) -> R {
+    let long = inputs
+        .first()
+        .is_some_and(|s| s.estimated_size() >= PARALLEL_MIN_ROWS * std::mem::size_of::<f64>());
+    if may_thread && long {
         THREAD_POOL.install(|| f(true))
     } else {
         f(false)
@@ -38,7 +45,9 @@ fn gradient(
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
-    pooled(!context.parallel(), |p| run::differentiate(inputs, &req, p))
+    pooled(inputs, !context.parallel(), |p| {
+        run::differentiate(inputs, &req, p)
+    })
 }
 
 #[polars_expr(output_type_func_with_kwargs=derivative_output)]
@@ -48,7 +57,9 @@ fn derivative(
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
-    pooled(!context.parallel(), |p| run::differentiate(inputs, &req, p))
+    pooled(inputs, !context.parallel(), |p| {
+        run::differentiate(inputs, &req, p)
+    })
 }
 
 #[polars_expr(output_type_func_with_kwargs=derivative_output)]
@@ -58,7 +69,9 @@ fn savgol(
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
-    pooled(!context.parallel(), |p| run::differentiate(inputs, &req, p))
+    pooled(inputs, !context.parallel(), |p| {
+        run::differentiate(inputs, &req, p)
+    })
 }
 
 #[polars_expr(output_type_func_with_kwargs=derivative_output)]
@@ -68,7 +81,9 @@ fn cumulative_trapezoid(
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
-    pooled(!context.parallel(), |p| run::differentiate(inputs, &req, p))
+    pooled(inputs, !context.parallel(), |p| {
+        run::differentiate(inputs, &req, p)
+    })
 }
 
 fn trapezoid_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
@@ -82,7 +97,9 @@ fn trapezoid(
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
-    pooled(!context.parallel(), |p| run::trapezoid(inputs, &req, p))
+    pooled(inputs, !context.parallel(), |p| {
+        run::trapezoid(inputs, &req, p)
+    })
 }
 
 fn horizontal_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
@@ -96,7 +113,9 @@ fn gradient_horizontal(
     kwargs: DerivativeKwargs,
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
-    pooled(!context.parallel(), |p| run::horizontal(inputs, &req, p))
+    pooled(inputs, !context.parallel(), |p| {
+        run::horizontal(inputs, &req, p)
+    })
 }
 
 fn as_float_output(fields: &[Field], kwargs: AsFloatKwargs) -> PolarsResult<Field> {
@@ -121,5 +140,7 @@ fn richardson(
     context: CallerContext,
     kwargs: RichardsonKwargs,
 ) -> PolarsResult<Series> {
-    pooled(!context.parallel(), |p| run::richardson(inputs, &kwargs, p))
+    pooled(inputs, !context.parallel(), |p| {
+        run::richardson(inputs, &kwargs, p)
+    })
 }
