@@ -193,3 +193,30 @@ def test_polars_max_threads_bounds_the_plugins_threads() -> None:
     )
     assert run.returncode == 0, run.stderr
     assert int(run.stdout.strip()) <= 1, run.stdout
+
+
+_SMALL_CALLS_SCRIPT = """
+import os, numpy as np, polars as pl, polars_gradient  # noqa: F401
+def threads():
+    return len(os.listdir("/proc/self/task"))
+n = 20_000
+df = pl.DataFrame({"id": np.repeat(np.arange(n // 10), 10), "y": np.arange(n) * 0.5})
+df.group_by("id").agg(pl.col("y").sum())  # Polars' own pools started
+before = threads()
+out = df.group_by("id").agg(pl.col("y").grad.gradient())  # one plugin call per group
+assert out["y"].list.len().sum() == n
+print(threads() - before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
+def test_calls_on_few_rows_stay_on_the_calling_thread() -> None:
+    # Polars calls the plugin once per group in group_by().agg(): each call is small
+    # and runs where it is called. Handing each one to our copy of Polars' pool (which
+    # starts its threads on first use) made such loops several times slower.
+    env = {**os.environ, "POLARS_MAX_THREADS": "2"}
+    run = subprocess.run(
+        [sys.executable, "-c", _SMALL_CALLS_SCRIPT], capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout.strip()) == 0, run.stdout
