@@ -168,45 +168,36 @@ def test_a_hundred_million_rows_peak_memory(options: list[str]) -> None:
     assert m["call"] <= m["output"] + 0.10 * data, m
 
 
-_THREADS_SCRIPT = """
+def _new_threads(n: int, work: str, max_threads: str) -> int:
+    """How many threads ``work`` starts in a fresh process with ``POLARS_MAX_THREADS``
+    set (``df``: ``n`` rows in groups of 10; Polars' own pools started first)."""
+    script = f"""
 import os, numpy as np, polars as pl, polars_gradient  # noqa: F401
 def threads():
     return len(os.listdir("/proc/self/task"))
-n = 1_000_000
-df = pl.DataFrame({"id": np.repeat(np.arange(n // 10), 10), "y": np.arange(n) * 0.5})
+n = {n}
+df = pl.DataFrame({{"id": np.repeat(np.arange(n // 10), 10), "y": np.arange(n) * 0.5}})
 df.group_by("id").agg(pl.col("y").sum())  # Polars' own pools started
 before = threads()
-for by in (None, "id"):
-    df.select(pl.col("y").grad.gradient(partition_by=by))
-    df.select(pl.col("y").grad.savgol(window=5, polyorder=2, partition_by=by))
+{work}
 print(threads() - before)
 """
+    env = {**os.environ, "POLARS_MAX_THREADS": max_threads}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    return int(run.stdout.strip())
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
 def test_polars_max_threads_bounds_the_plugins_threads() -> None:
     # One Polars thread asked for: our calls start at most the one thread of our copy
     # of Polars' pool (before, rayon's global pool started one thread per core).
-    env = {**os.environ, "POLARS_MAX_THREADS": "1"}
-    run = subprocess.run(
-        [sys.executable, "-c", _THREADS_SCRIPT], capture_output=True, text=True, env=env
-    )
-    assert run.returncode == 0, run.stderr
-    assert int(run.stdout.strip()) <= 1, run.stdout
-
-
-_SMALL_CALLS_SCRIPT = """
-import os, numpy as np, polars as pl, polars_gradient  # noqa: F401
-def threads():
-    return len(os.listdir("/proc/self/task"))
-n = 20_000
-df = pl.DataFrame({"id": np.repeat(np.arange(n // 10), 10), "y": np.arange(n) * 0.5})
-df.group_by("id").agg(pl.col("y").sum())  # Polars' own pools started
-before = threads()
-out = df.group_by("id").agg(pl.col("y").grad.gradient())  # one plugin call per group
-assert out["y"].list.len().sum() == n
-print(threads() - before)
+    work = """
+for by in (None, "id"):
+    df.select(pl.col("y").grad.gradient(partition_by=by))
+    df.select(pl.col("y").grad.savgol(window=5, polyorder=2, partition_by=by))
 """
+    assert _new_threads(1_000_000, work, "1") <= 1
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
@@ -214,9 +205,8 @@ def test_calls_on_few_rows_stay_on_the_calling_thread() -> None:
     # Polars calls the plugin once per group in group_by().agg(): each call is small
     # and runs where it is called. Handing each one to our copy of Polars' pool (which
     # starts its threads on first use) made such loops several times slower.
-    env = {**os.environ, "POLARS_MAX_THREADS": "2"}
-    run = subprocess.run(
-        [sys.executable, "-c", _SMALL_CALLS_SCRIPT], capture_output=True, text=True, env=env
-    )
-    assert run.returncode == 0, run.stderr
-    assert int(run.stdout.strip()) == 0, run.stdout
+    work = """
+out = df.group_by("id").agg(pl.col("y").grad.gradient())  # one plugin call per group
+assert out["y"].list.len().sum() == n
+"""
+    assert _new_threads(20_000, work, "2") == 0
