@@ -87,7 +87,7 @@ fn integer_labels(keys: &[Series]) -> Option<(Vec<Idx>, usize)> {
                 $(DataType::$dt => {
                     let ca = physical.$get().ok()?;
                     let wide = |v| v as i128;
-                    let span = ca.min().zip(ca.max()).map(|(lo, hi)| (wide(lo), wide(hi) - wide(lo)));
+                    let span = ca.min_max().map(|(lo, hi)| (wide(lo), wide(hi) - wide(lo)));
                     Some(match span {
                         Some((lo, span)) if span < (2 * ca.len() as i128).max(1 << 16) => {
                             table_labels(ca, |v| (wide(v) - lo) as usize, span as usize + 1)
