@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +23,7 @@ from reference import grad
 import polars_gradient as pg
 import polars_gradient.dask as pgd
 from polars_gradient import _outofcore
+from polars_gradient._pieces import Plan
 
 RID = "rid"
 
@@ -134,6 +136,31 @@ def test_dask_order_by_and_positional(dask_client: Any, tmp_path: Path) -> None:
     got = computed(pgd.with_columns(ddf, *exprs, by=["id"], order_by="t"))
     want = pl.read_parquet(pattern).sort("id", "t", nulls_last=False).with_columns(*exprs)
     assert_same(want, got)
+
+
+@pytest.mark.parametrize(
+    ("npartitions", "width"), [(3, "uint8"), (256, "uint8"), (300, "uint16"), (70_000, "uint32")]
+)
+def test_dask_row_order_survives_any_arrival_order(npartitions: int, width: str) -> None:
+    """The place each row carries through the shuffle (partition number, position) puts
+    each key's rows back in input order, however the pieces arrive; the partition
+    number's type follows the partition count (uint8, uint16, uint32)."""
+    df = frame(n=900, keys=20)
+    part_type = pgd._part_type(npartitions)
+    assert np.dtype(part_type).name == width
+    assert np.dtype(pgd._part_type(1)).name == "uint8"
+    numbers = [0, npartitions // 2, npartitions - 1]  # up to the largest of that count
+    tagged = [
+        pgd._tag(p.to_pandas(use_pyarrow_extension_array=True), part_type, {"number": k})
+        for k, p in zip(numbers, [df[:300], df[300:600], df[600:]])
+    ]
+    assert str(tagged[0][pgd.PART].dtype) == f"{np.dtype(part_type).name}[pyarrow]"
+    pieces = [t.iloc[i::4] for t in tagged for i in range(4)]
+    order = np.random.default_rng(1).permutation(len(pieces))
+    arrived = pd.concat([pieces[i] for i in order], ignore_index=True)
+    plan = Plan("test", arrived.columns[:-2], [], KEYED, "id", None)
+    got = pl.from_pandas(pgd._run(arrived, plan), nan_to_null=False)
+    assert_frame_equal(got, df.with_columns(**KEYED))
 
 
 def computed(ddf: Any) -> pl.DataFrame:

@@ -55,8 +55,11 @@ class Plan:
         missing = [c for c in [*self.by, *self.order_by] if c not in columns]
         if missing:
             raise ValueError(f"{where}: no column {missing[0]!r}; the columns are {columns}")
-        if ROW in columns:
-            raise ValueError(f"{where}: the column name {ROW!r} is reserved")
+        reserved = [c for c in columns if c.startswith(ROW)]
+        if reserved:
+            raise ValueError(
+                f"{where}: column names starting with {ROW!r} are reserved; got {reserved[0]!r}"
+            )
         self.exprs = [self._expr(e) for e in exprs]
         self.exprs += [self._expr(e).alias(n) for n, e in named_exprs.items()]
         if not self.exprs:

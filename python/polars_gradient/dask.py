@@ -18,16 +18,34 @@ from ._pieces import ROW, Plan
 
 __all__ = ["with_columns"]
 
-# Row numbers across partitions: partition index in the high bits, position below.
-_PART_SHIFT = 40
+# Each row's place in the input travels through the shuffle as two narrow columns: the
+# partition's number (uint8 up to 256 partitions) and the position in it (uint32). That is
+# 5 bytes a row to move where one int64 took 8; `_run` joins them back into one row number.
+PART = f"{ROW}_partition"
 
 
-def _tag(pdf: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Each row's place in the input, as one int64: (partition, position)."""
+def _part_type(npartitions: int) -> Any:
+    """The narrowest unsigned type for partition numbers 0 .. npartitions - 1."""
+    return np.min_scalar_type(max(npartitions - 1, 0))
+
+
+def _tag(
+    pdf: pd.DataFrame, part_type: Any, partition_info: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """The partition's rows with their place: (partition number, position)."""
     number = 0 if partition_info is None else int(partition_info["number"])
-    start = number << _PART_SHIFT
-    rows = pa.array(np.arange(start, start + len(pdf), dtype=np.int64))
-    return pdf.assign(**{ROW: pd.arrays.ArrowExtensionArray(rows)})
+    n = len(pdf)
+    if n > np.iinfo(np.uint32).max:
+        raise ValueError(
+            f"polars_gradient.dask.with_columns: partition {number} has {n} rows, more than"
+            " 2**32 - 1; repartition the frame into smaller partitions"
+        )
+    return pdf.assign(
+        **{
+            PART: pd.arrays.ArrowExtensionArray(pa.array(np.full(n, number, dtype=part_type))),
+            ROW: pd.arrays.ArrowExtensionArray(pa.array(np.arange(n, dtype=np.uint32))),
+        }
+    )
 
 
 def _to_polars(pdf: pd.DataFrame) -> pl.DataFrame:
@@ -36,7 +54,9 @@ def _to_polars(pdf: pd.DataFrame) -> pl.DataFrame:
 
 
 def _run(pdf: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    out = plan.apply(_to_polars(pdf))
+    df = _to_polars(pdf)
+    row = pl.col(PART).cast(pl.Int64) * (1 << 32) + pl.col(ROW).cast(pl.Int64)
+    out = plan.apply(df.with_columns(row.alias(ROW)).drop(PART))
     return out.to_pandas(use_pyarrow_extension_array=True)
 
 
@@ -99,8 +119,9 @@ def with_columns(
         raise TypeError(f"{where}: expected a dask DataFrame, got {type(ddf).__name__}")
     plan = Plan(where, ddf.columns, exprs, named_exprs, by, order_by)
     source: Any = ddf
-    frame = source.map_partitions(_tag, meta=_tag(source._meta))
-    meta = plan.apply(_to_polars(frame._meta)).to_pandas(use_pyarrow_extension_array=True)
+    part_type = _part_type(source.npartitions)
+    frame = source.map_partitions(_tag, part_type, meta=_tag(source._meta, part_type))
+    meta = _run(frame._meta, plan)
     # The index is not carried (each partition gets a fresh one): fewer bytes to move.
     shuffled = frame.shuffle(on=plan.by, ignore_index=True)
     result = shuffled.map_partitions(_run, plan, meta=meta, align_dataframes=False)
