@@ -4,9 +4,10 @@ Part 1: ROWS rows in KEYS interleaved keys, Parquet to Parquet (8 input files, e
 every file): one Polars process (scan, ``with_columns``, sink), then
 ``polars_gradient.dask.with_columns`` on a LocalCluster of 1 and of 2 single-threaded worker
 processes, and the same Dask pipeline without the expression (read, shuffle without the
-index, write) to show what the shuffle costs, the two alternated on each cluster, best of 5
-each; all with both of Dask's shuffle methods (``dataframe.shuffle.method``: ``p2p``, its
-default on a cluster, and ``tasks``).
+index, write) to show what the shuffle costs; the two alternate on each cluster after one
+untimed run of each, and the clusters of 1 and 2 workers take turns (2 rounds of 3 runs:
+best and median of 6); all with both of Dask's shuffle methods
+(``dataframe.shuffle.method``: ``p2p``, its default on a cluster, and ``tasks``).
 
 Part 2: ``sink_parquet`` on OOC_ROWS rows, keys sorted and unsorted, and on a quarter of
 them; each run in a child process that reports its peak RSS, beside the in-memory size of
@@ -29,6 +30,7 @@ import tempfile
 import time
 from functools import partial
 from pathlib import Path
+from statistics import median
 
 import polars as pl
 
@@ -72,9 +74,12 @@ def polars_once(src: Path, out: Path) -> None:
     pl.scan_parquet(src / "*.parquet").with_columns(expr()).sink_parquet(out)
 
 
-def dask_run(src: Path, root: Path, workers: int, method: str, reps: int = 5) -> dict[bool, float]:
-    """Best time of ``reps`` runs with the expression and without (alternated on one
-    cluster, so that a slow spell of the machine does not fall on one of them only)."""
+def dask_run(
+    src: Path, root: Path, workers: int, method: str, reps: int
+) -> dict[bool, list[float]]:
+    """Times of ``reps`` runs with the expression and without, alternated on one new
+    cluster, after one untimed run of each (the first runs on new workers import Polars
+    and the plugin there and grow each allocator's memory: up to 2.5x slower here)."""
     import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
@@ -104,11 +109,13 @@ def dask_run(src: Path, root: Path, workers: int, method: str, reps: int = 5) ->
                 res = ddf.shuffle(on="id", ignore_index=True)
             res.to_parquet(str(out), write_index=False, overwrite=True)
 
-        best = {True: float("inf"), False: float("inf")}
+        times: dict[bool, list[float]] = {True: [], False: []}
+        go(True)
+        go(False)
         for _ in range(reps):
             for with_expr in (True, False):
-                best[with_expr] = min(best[with_expr], timed(partial(go, with_expr)))
-        return best
+                times[with_expr].append(timed(partial(go, with_expr)))
+        return times
 
 
 METHODS = ("p2p", "tasks")
@@ -118,20 +125,25 @@ def dask_label(name: str, method: str, workers: int) -> str:
     return f"{name}, {method}, {workers} worker{'s' if workers > 1 else ''}"
 
 
-def part1(root: Path, rows: int, keys: int) -> list[tuple[str, float]]:
+def part1(root: Path, rows: int, keys: int, rounds: int = 2) -> list[tuple[str, list[float]]]:
+    """Every route's times. The clusters of 1 and of 2 workers take turns, ``rounds``
+    times (a new cluster each time, 3 timed runs each): this machine's speed drifts by
+    tens of percent over minutes, and a slow spell should not fall on one cluster size
+    only."""
     src = root / "scale-in"
     make(src, rows, keys, files=8, sort=False)
-    results = []
-    t = min(timed(lambda: polars_once(src, root / "polars-out.parquet")) for _ in range(2))
-    results.append(("one Polars process (scan, with_columns .over, sink)", t))
-    for method in METHODS:
-        for workers in (1, 2):
-            best = dask_run(src, root, workers, method)
-            for with_expr in (True, False):
-                name = "polars_gradient.dask" if with_expr else "Dask read, shuffle, write"
-                results.append((dask_label(name, method, workers), best[with_expr]))
+    polars = [timed(lambda: polars_once(src, root / "polars-out.parquet")) for _ in range(3)]
+    results = {"one Polars process (scan, with_columns .over, sink)": polars}
+    for _ in range(rounds):
+        for method in METHODS:
+            for workers in (1, 2):
+                times = dask_run(src, root, workers, method, reps=3)
+                for with_expr in (True, False):
+                    name = "polars_gradient.dask" if with_expr else "Dask read, shuffle, write"
+                    label = dask_label(name, method, workers)
+                    results.setdefault(label, []).extend(times[with_expr])
     shutil.rmtree(src)
-    return results
+    return list(results.items())
 
 
 def peak_rss_mib() -> float:
@@ -217,15 +229,19 @@ def main() -> None:
             rows = ROWS // scale
             print(f"\nPart 1: {rows:,} rows, {KEYS // scale:,} keys, Parquet to Parquet")
             res = part1(root, rows, KEYS // scale)
-            ref = res[0][1]
-            print("| route | seconds | vs one Polars process |\n|---|---:|---:|")
-            for name, t in res:
-                print(f"| {name} | {t:.1f} | {t / ref:.2f} |")
+            ref = min(res[0][1])
+            print("| route | best s | median s | best vs one Polars process |")
+            print("|---|---:|---:|---:|")
+            for name, ts in res:
+                print(f"| {name} | {min(ts):.1f} | {median(ts):.1f} | {min(ts) / ref:.2f} |")
             d = dict(res)
             for method in METHODS:
                 for name in ("polars_gradient.dask", "Dask read, shuffle, write"):
                     one, two = (d[dask_label(name, method, w)] for w in (1, 2))
-                    print(f"{name}, {method}: from 1 to 2 workers {one / two:.2f}x")
+                    print(
+                        f"{name}, {method}: from 1 to 2 workers {min(one) / min(two):.2f}x"
+                        f" (best), {median(one) / median(two):.2f}x (median)"
+                    )
         if "2" in args.only:
             rows = OOC_ROWS // scale
             print(f"\nPart 2: sink_parquet, up to {rows:,} rows, peak RSS of a child process")
