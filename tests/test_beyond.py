@@ -414,6 +414,9 @@ def test_bad_input_is_refused_before_anything_runs(tmp_path: Path) -> None:
         pg.sink_parquet(lf, tmp_path / "a.parquet", g, by="id", batch_rows=0)
     with pytest.raises(TypeError, match="LazyFrame"):
         pg.sink_parquet(frame(n=10), tmp_path / "a.parquet", g, by="id")  # type: ignore[arg-type]
+    taken = lf.with_columns(pl.col("y").alias("__polars_gradient_row_x"))
+    with pytest.raises(ValueError, match="'__polars_gradient_row' are reserved"):
+        pg.sink_parquet(taken, tmp_path / "a.parquet", g, by="id")
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "exists.parquet").write_bytes(b"keep me")
     with pytest.raises(FileExistsError, match="exists"):
