@@ -311,6 +311,45 @@ def test_sink_parquet_keys_in_any_order_through_buckets(
     assert bool(written) == late
 
 
+def test_sink_parquet_buckets_far_larger_than_a_batch_are_split_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20k rows in batches of 100: one pass makes 16 buckets (not 200, whose pieces would
+    # number 200 * 200), about 1250 rows each, which are split again by another hash.
+    df = frame(n=20_000, keys=400, seed=15)
+    df.write_parquet(tmp_path / "in.parquet")
+    out = tmp_path / "out.parquet"
+    seeds: list[tuple[int, int]] = []
+    split = _outofcore._split
+    ran: list[pl.DataFrame] = []
+    apply = Plan.apply
+
+    def counted_split(plan: Plan, frames: Any, count: int, seed: int, f: Any) -> Any:
+        seeds.append((seed, count))
+        return split(plan, frames, count, seed, f)
+
+    def counted_apply(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
+        ran.append(df)
+        return apply(plan, df)
+
+    monkeypatch.setattr(_outofcore, "_split", counted_split)
+    monkeypatch.setattr(Plan, "apply", counted_apply)
+    lf = pl.scan_parquet(tmp_path / "in.parquet")
+    pg.sink_parquet(lf, out, by="id", batch_rows=100, **KEYED)
+    got = pl.read_parquet(out)
+    assert_same(df.with_columns(**KEYED), got)
+    assert seeds[0] == (0, 16) and {s for s, _ in seeds} >= {0, 1}
+    assert all(count <= 16 for _, count in seeds)
+    # Every key in exactly one bucket, and every bucket of the first pass split: none of
+    # several keys is left near its 1250 rows (a single key, here the null key's 400
+    # rows, is never split).
+    keys = [b["id"].unique() for b in ran if b.height]
+    assert sum(len(k) for k in keys) == df["id"].n_unique()
+    assert all(b.height <= 400 or b["id"].n_unique() == 1 for b in ran)
+    assert max(b.height for b in ran) >= df["id"].is_null().sum() > 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet"]
+
+
 def test_sink_parquet_buckets_keep_every_dtype(tmp_path: Path) -> None:
     # The buckets are Arrow IPC streams written and read by Polars: every column comes
     # back as it went in, keyed here by a string and a Categorical.

@@ -5,7 +5,8 @@ Three routes, chosen from ``by`` and the data:
 - ``by`` given, keys sorted (ascending, nulls first): batches streamed in order; the last
   key of a batch, perhaps unfinished, is carried into the next one.
 - ``by`` given, keys in any other order (found out while streaming: a key lower than the one
-  before): the rows go to hash buckets on disk by key, then each bucket is run in memory.
+  before): the rows go to hash buckets on disk by key, then each bucket is run in memory
+  (a bucket far larger than a batch is first split again, by another hash).
 - no ``by``: one ordered series; each batch is run with the rows around it that the widest
   stencil reads (its halo, from ``_scope.halo``), and only the rows whose stencil lies
   inside are written.
@@ -18,9 +19,10 @@ import itertools
 import math
 import os
 import tempfile
-from collections.abc import Generator, Iterator, Sequence
+from array import array
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 from polars.io.plugins import register_io_source
@@ -29,24 +31,36 @@ from . import _scope
 from ._pieces import ROW, Plan
 
 _BUCKET = "__polars_gradient_bucket"
-# One batch's rows of one bucket in the scratch file: (offset, length) in bytes.
-_Piece = tuple[int, int]
+# A bucket in the scratch file: its pieces (one per batch that had rows of it) as byte
+# offsets and lengths side by side, 16 bytes a piece, and its number of rows.
+_Bucket = tuple["array[int]", int]
+# The fewest rows a piece should have: a pass makes at most batch_rows // _PIECE_ROWS
+# buckets (and at least 16), so the pieces, one per batch and bucket, stay few and large
+# (with one pass into rows / batch_rows buckets they would number (rows / batch_rows)**2:
+# 16M pieces of 62 rows at a billion rows). Buckets still too large are split again.
+_PIECE_ROWS = 1000
+
+
+def _gather(frames: Iterable[pl.DataFrame], rows: int) -> Iterator[pl.DataFrame]:
+    """The frames, in order, joined into frames of at least ``rows`` rows (the last may
+    have fewer)."""
+    pending: list[pl.DataFrame] = []
+    size = 0
+    for b in frames:
+        pending.append(b)
+        size += b.height
+        if size >= rows:
+            yield pl.concat(pending, rechunk=False)
+            pending, size = [], 0
+    if size:
+        yield pl.concat(pending, rechunk=False)
 
 
 def _batches(lf: pl.LazyFrame, rows: int) -> Generator[pl.DataFrame, None, None]:
     """The query's result in order, about ``rows`` rows at a time, by Polars' streaming
     engine (``collect_batches``; on Polars without it, slices of the query)."""
     if hasattr(lf, "collect_batches"):
-        pending: list[pl.DataFrame] = []
-        size = 0
-        for b in lf.collect_batches(chunk_size=rows, maintain_order=True):
-            pending.append(b)
-            size += b.height
-            if size >= rows:
-                yield pl.concat(pending, rechunk=False)
-                pending, size = [], 0
-        if size:
-            yield pl.concat(pending, rechunk=False)
+        yield from _gather(lf.collect_batches(chunk_size=rows, maintain_order=True), rows)
         return
     offset = 0
     while True:
@@ -188,39 +202,70 @@ def _keyed(plan: Plan, df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(*plan.exprs)
 
 
-def _fill_buckets(plan: Plan, lf: pl.LazyFrame, rows: int, scratch: Path) -> list[list[_Piece]]:
-    """Route 2, first pass: the rows to hash buckets of about ``rows`` rows (each key in
-    one bucket). Each batch's share of a bucket is an Arrow IPC stream written by Polars,
-    appended to the one file ``scratch``: no file per bucket (no limit on open files),
-    and no pyarrow. Returns each bucket's pieces, in input order."""
+def _bucket_count(total: int, rows: int) -> int:
+    """How many buckets one pass splits ``total`` rows into: about ``rows`` rows each,
+    but no more than keeps the pieces at about ``_PIECE_ROWS`` rows or more."""
+    return max(1, min(math.ceil(total / rows), max(16, rows // _PIECE_ROWS)))
+
+
+def _split(
+    plan: Plan, frames: Iterable[pl.DataFrame], count: int, seed: int, f: IO[bytes]
+) -> list[_Bucket]:
+    """Each frame's rows to ``count`` hash buckets by key (each key in one bucket; the
+    hash's ``seed`` differs at each level of splitting). Each frame's share of a bucket is
+    an Arrow IPC stream written by Polars, appended to the one scratch file ``f``: no
+    file per bucket (no limit on open files), and no pyarrow. The buckets' pieces are in
+    frame order."""
+    pieces: dict[int, array[int]] = {}
+    sizes: dict[int, int] = {}
+    bucket = (pl.struct(plan.by).hash(seed=seed) % count).alias(_BUCKET)
+    for frame in frames:
+        parts = frame.with_columns(bucket).partition_by(_BUCKET, as_dict=True, include_key=False)
+        for (k,), part in parts.items():
+            offset = f.seek(0, os.SEEK_END)
+            part.write_ipc_stream(f, compression="uncompressed")
+            pieces.setdefault(k, array("q")).extend((offset, f.tell() - offset))
+            sizes[k] = sizes.get(k, 0) + part.height
+    return [(pieces[k], sizes[k]) for k in sorted(pieces)]
+
+
+def _read(f: IO[bytes], pieces: array[int]) -> Iterator[pl.DataFrame]:
+    """A bucket's pieces, one frame each, in order."""
+    for i in range(0, len(pieces), 2):
+        f.seek(pieces[i])
+        yield pl.read_ipc_stream(io.BytesIO(f.read(pieces[i + 1])))
+
+
+def _fill_buckets(
+    plan: Plan, lf: pl.LazyFrame, rows: int, f: IO[bytes]
+) -> tuple[list[_Bucket], int]:
+    """Route 2, first pass: the rows, numbered in input order (``ROW``), to hash buckets
+    in ``f``. Returns the buckets and the number of rows."""
+
+    def numbered() -> Iterator[pl.DataFrame]:
+        start = 0
+        for b in _batches(lf, rows):
+            yield b.with_columns(pl.int_range(start, start + b.height).alias(ROW))
+            start += b.height
+
     n = lf.select(pl.len()).collect().item()
-    count = max(1, math.ceil(n / rows))
-    pieces: dict[int, list[_Piece]] = {}
-    start = 0
-    with scratch.open("wb") as f:
-        for batch in _batches(lf, rows):
-            batch = batch.with_columns(
-                pl.int_range(start, start + batch.height).alias(ROW),
-                (pl.struct(plan.by).hash(seed=0) % count).alias(_BUCKET),
-            )
-            start += batch.height
-            parts = batch.partition_by(_BUCKET, as_dict=True, include_key=False)
-            for (k,), part in parts.items():
-                offset = f.tell()
-                part.write_ipc_stream(f, compression="uncompressed")
-                pieces.setdefault(k, []).append((offset, f.tell() - offset))
-    return [pieces[k] for k in sorted(pieces)]
+    return _split(plan, numbered(), _bucket_count(n, rows), 0, f), n
 
 
-def _run_buckets(plan: Plan, buckets: list[list[_Piece]], scratch: Path) -> Iterator[pl.DataFrame]:
-    """Route 2, second pass: each bucket in memory, its keys in order, the expressions run."""
-    with scratch.open("rb") as f:
-        for pieces in buckets:
-            parts = []
-            for offset, length in pieces:
-                f.seek(offset)
-                parts.append(pl.read_ipc_stream(io.BytesIO(f.read(length))))
-            yield plan.apply(pl.concat(parts, rechunk=False))
+def _run_buckets(
+    plan: Plan, buckets: list[_Bucket], total: int, rows: int, f: IO[bytes], seed: int = 0
+) -> Iterator[pl.DataFrame]:
+    """Route 2, second pass: each bucket in memory, its keys in order, the expressions
+    run. A bucket of more than twice ``rows`` rows (out of ``total`` split at level
+    ``seed``) is first split again, by another hash, unless splitting did not shrink it
+    (one key, or keys hashed alike, larger than that: run as it is)."""
+    for pieces, size in buckets:
+        if 2 * rows < size < total:
+            frames = _gather(_read(f, pieces), rows)
+            sub = _split(plan, frames, _bucket_count(size, rows), seed + 1, f)
+            yield from _run_buckets(plan, sub, size, rows, f, seed + 1)
+        else:
+            yield plan.apply(pl.concat(_read(f, pieces), rechunk=False))
 
 
 def _suffix_rows(frame: pl.DataFrame, halo: _scope.Halo, from_end: bool) -> int:
@@ -369,8 +414,11 @@ def sink_parquet(
             os.close(handle)
             scratch = Path(name)
             try:
-                buckets = _fill_buckets(plan, lf, batch_rows, scratch)
-                _sink(_run_buckets(plan, buckets, scratch), out_schema, partial)
+                with scratch.open("w+b") as f:
+                    # All rows to the buckets before the sink starts: the reader's and the
+                    # sink's buffers are never held at once.
+                    buckets, n = _fill_buckets(plan, lf, batch_rows, f)
+                    _sink(_run_buckets(plan, buckets, n, batch_rows, f), out_schema, partial)
             finally:
                 scratch.unlink(missing_ok=True)
         os.replace(partial, target)
