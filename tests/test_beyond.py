@@ -350,6 +350,29 @@ def test_sink_parquet_buckets_far_larger_than_a_batch_are_split_again(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet"]
 
 
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    n=st.integers(1, 4000),
+    batch=st.integers(1, 300),
+    keys=st.integers(1, 300),
+    seed=st.integers(0, 10_000),
+)
+def test_sink_parquet_buckets_any_sizes(
+    tmp_path: Path, n: int, batch: int, keys: int, seed: int
+) -> None:
+    # Interleaved keys (null keys, keys of one row, keys larger than a batch) in batches
+    # from one row up: one pass or several, the same rows as in memory.
+    df = frame(n=n, keys=keys, seed=seed)
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
+    src, out = folder / "in.parquet", folder / "out.parquet"
+    df.write_parquet(src)
+    pg.sink_parquet(pl.scan_parquet(src), out, by="id", order_by="t", batch_rows=batch, **KEYED)
+    want = df.sort("id", "t", nulls_last=False).with_columns(**KEYED)
+    assert_same(want, pl.read_parquet(out))
+
+
 def test_sink_parquet_buckets_keep_every_dtype(tmp_path: Path) -> None:
     # The buckets are Arrow IPC streams written and read by Polars: every column comes
     # back as it went in, keyed here by a string and a Categorical.
