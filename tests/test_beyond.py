@@ -350,6 +350,16 @@ def test_sink_parquet_buckets_far_larger_than_a_batch_are_split_again(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet"]
 
 
+def sink_in_new_folder(tmp_path: Path, df: pl.DataFrame, **kwargs: Any) -> pl.DataFrame:
+    """``df`` through a Parquet file and ``sink_parquet(..., **kwargs)``, in a folder of
+    its own (a hypothesis example shares ``tmp_path`` with the others): what it wrote."""
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    src, out = folder / "in.parquet", folder / "out.parquet"
+    df.write_parquet(src)
+    pg.sink_parquet(pl.scan_parquet(src), out, **kwargs)
+    return pl.read_parquet(out)
+
+
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -365,12 +375,8 @@ def test_sink_parquet_buckets_any_sizes(
     # Interleaved keys (null keys, keys of one row, keys larger than a batch) in batches
     # from one row up: one pass or several, the same rows as in memory.
     df = frame(n=n, keys=keys, seed=seed)
-    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
-    src, out = folder / "in.parquet", folder / "out.parquet"
-    df.write_parquet(src)
-    pg.sink_parquet(pl.scan_parquet(src), out, by="id", order_by="t", batch_rows=batch, **KEYED)
-    want = df.sort("id", "t", nulls_last=False).with_columns(**KEYED)
-    assert_same(want, pl.read_parquet(out))
+    got = sink_in_new_folder(tmp_path, df, by="id", order_by="t", batch_rows=batch, **KEYED)
+    assert_same(df.sort("id", "t", nulls_last=False).with_columns(**KEYED), got)
 
 
 def test_sink_parquet_buckets_keep_every_dtype(tmp_path: Path) -> None:
@@ -428,11 +434,8 @@ def test_sink_parquet_one_series_with_halo(
         df = df.with_columns(
             y=pl.when(pl.col(RID).is_between(start, start + gap)).then(None).otherwise("y")
         )
-    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
-    src, out = folder / "in.parquet", folder / "out.parquet"
-    df.write_parquet(src)
-    pg.sink_parquet(pl.scan_parquet(src), out, batch_rows=batch, **SERIES)
-    assert_same(df.with_columns(**SERIES), pl.read_parquet(out))
+    got = sink_in_new_folder(tmp_path, df, batch_rows=batch, **SERIES)
+    assert_same(df.with_columns(**SERIES), got)
 
 
 def test_sink_parquet_one_series_order_by_checked(tmp_path: Path) -> None:
