@@ -25,7 +25,7 @@ import polars as pl
 from scipy.integrate import cumulative_trapezoid
 from scipy.signal import savgol_filter
 
-import polars_gradient  # noqa: F401
+import polars_gradient
 
 Y, X, ID = pl.col("y"), pl.col("x"), pl.col("id")
 
@@ -319,7 +319,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10x smaller sizes, one repetition")
     parser.add_argument(
         "--only",
-        default="W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,mem",
+        default="W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12,mem",
         help="comma-separated workloads (default: all)",
     )
     args = parser.parse_args()
@@ -537,6 +537,43 @@ def main() -> None:
         )
         title = f"W7: group_by().agg, {mid:,} rows in {mid // 10:,} groups, with x"
         results += workload(title, group_by_agg(adf), repeat)
+
+    if "W12" in only:
+        import numdifftools as nd
+        from scipy.differentiate import derivative as scipy_derivative
+
+        # derivative_of on 1M points of exp(sin x): scipy.differentiate's iteration to
+        # its tolerance, numdifftools' Derivative (vectorised over the points), and the
+        # expert's fixed-step five-point stencil in Polars (no error control).
+        points = rng.uniform(-10, 10, mid)
+        fdf = pl.DataFrame({"x": points})
+        h = 1e-3
+
+        def fixed(v: pl.Expr) -> pl.Expr:
+            return v.sin().exp()
+
+        five_point = (fixed(X - 2 * h) - 8 * fixed(X - h) + 8 * fixed(X + h) - fixed(X + 2 * h)) / (
+            12 * h
+        )
+        ours = polars_gradient.derivative_of(fixed, "x")
+        results += workload(
+            f"W12: derivative_of, {mid:,} points of exp(sin x)",
+            [
+                Candidate("polars-gradient derivative_of", lambda: fdf.select(ours)["x"]),
+                Candidate(
+                    "scipy.differentiate.derivative",
+                    lambda: scipy_derivative(lambda v: np.exp(np.sin(v)), points).df,
+                    reference=True,
+                ),
+                Candidate(
+                    "numdifftools Derivative",
+                    lambda: nd.Derivative(lambda v: np.exp(np.sin(v)))(points),
+                ),
+                Candidate("Polars five-point stencil, h=1e-3", lambda: fdf.select(five_point)["x"]),
+            ],
+            max(1, repeat // 5),
+            rtol=1e-7,
+        )
 
     if "mem" in only:
         n = 2 * big

@@ -8,22 +8,29 @@ mod plugin;
 #[global_allocator]
 static ALLOC: PolarsAllocator = PolarsAllocator::new();
 
-/// The offsets at which `derivative_of` samples `f` for a derivative of this
-/// order (`core::richardson::Rule::sampled_offsets`): Python builds the samples
-/// from this list, the plugin reads them in the same order.
+/// How `derivative_of` samples `f` for a derivative of this order
+/// (`core::richardson::Rule`): the offsets (`sampled_offsets`), the divisors of
+/// the first step (`divisors`) and the default first step per unit of the
+/// argument's scale `ln(e + |x|)` (`first_step`). Python builds the samples from these, the
+/// plugin reads them in the same order.
 #[pyfunction]
-fn richardson_offsets(order: usize) -> PyResult<Vec<i64>> {
+fn richardson_plan(order: usize) -> PyResult<(Vec<i64>, Vec<f64>, f64)> {
     if order < 1 {
         return Err(pyo3::exceptions::PyValueError::new_err(
             "order must be at least 1",
         ));
     }
-    Ok(core::richardson::Rule::central(order).sampled_offsets())
+    let rule = core::richardson::Rule::central(order);
+    Ok((
+        rule.sampled_offsets(),
+        rule.divisors().to_vec(),
+        rule.first_step(),
+    ))
 }
 
 #[pymodule]
 fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_function(wrap_pyfunction!(richardson_offsets, m)?)?;
+    m.add_function(wrap_pyfunction!(richardson_plan, m)?)?;
     Ok(())
 }

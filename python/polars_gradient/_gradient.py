@@ -84,7 +84,29 @@ _FIXED_UNITS_NS = {
     "w": 604_800_000_000_000,
 }
 _CALENDAR_UNITS = {"mo", "q", "y", "i"}
+# numpy's fixed timedelta64 units, in nanoseconds.
+_NUMPY_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+    "D": 86_400_000_000_000,
+    "W": 604_800_000_000_000,
+}
 _DURATION_PART = re.compile(r"(\d+)(ns|us|µs|ms|mo|s|m|h|d|w|q|y|i)")
+
+
+def _timedelta64_ns(value: Any, name: str, what: str) -> int:
+    """A numpy ``timedelta64`` of a fixed unit as whole nanoseconds."""
+    unit = str(value.dtype)[len("timedelta64") :].strip("[]")
+    if unit not in _NUMPY_UNITS_NS:
+        raise ValueError(
+            f"{name}: {what} must have a fixed length; {value!r} has the unit "
+            f"{unit or 'generic'!r}. Use fixed units: ns, us, ms, s, m, h, D, W"
+        )
+    return int(value.astype("int64")) * _NUMPY_UNITS_NS[unit]
 
 
 def _per_ns(per: object, name: str, what: str = "per") -> int:
@@ -93,6 +115,8 @@ def _per_ns(per: object, name: str, what: str = "per") -> int:
     ``what`` names the argument in errors (``per``, or ``window``)."""
     if isinstance(per, dt.timedelta):
         ns = (per.days * 86_400 + per.seconds) * 1_000_000_000 + per.microseconds * 1_000
+    elif _is_timedelta(per):
+        ns = _timedelta64_ns(per, name, what)
     elif isinstance(per, str):
         text = per.strip()
         parts = _DURATION_PART.findall(text)
@@ -120,15 +144,66 @@ def _per_ns(per: object, name: str, what: str = "per") -> int:
     return ns
 
 
+def _is_timedelta(value: object) -> bool:
+    """A ``datetime.timedelta``, or numpy's ``timedelta64`` (scalar or 0-d array)."""
+    dtype = getattr(value, "dtype", None)
+    return isinstance(value, dt.timedelta) or getattr(dtype, "kind", None) == "m"
+
+
+def _number(value: object) -> object:
+    """``value`` as a plain Python number where numpy would take it as one.
+
+    numpy scalars and 0-d arrays (``np.float32(2)``, ``np.array(3.0)``) become the
+    Python number they hold; anything else is returned as it is, for the caller's
+    type check (which refuses ``bool`` and timedeltas: numpy's ``timedelta64`` is an
+    integer type to Python's ``numbers``, so it is told apart first).
+    """
+    if _is_timedelta(value):
+        return value
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        item = value.item()
+        if isinstance(item, (int, float)):
+            return item
+    return value
+
+
+def _timedelta_hint(value: object) -> str:
+    return (
+        "; a timedelta is not a number: give time coordinates as x (a Datetime or "
+        "Duration column) and the result's unit as per"
+        if _is_timedelta(value)
+        else ""
+    )
+
+
 def _check_int(value: object, what: str, expected: str = "an integer") -> int:
     """An integer argument (``bool`` is not one): ``TypeError`` for anything else.
 
     The one integer check of every function; ``what`` names the argument
-    (``"derivative: order"``), ``expected`` says what is accepted.
+    (``"derivative: order"``), ``expected`` says what is accepted. numpy integers
+    and 0-d integer arrays are integers.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be {expected}, got {value!r} of type {type(value).__name__}")
-    return int(value)
+    number = _number(value)
+    if isinstance(number, numbers.Integral) and not isinstance(number, bool):
+        if not _is_timedelta(number):
+            return int(number)
+    raise TypeError(
+        f"{what} must be {expected}, got {value!r} of type {type(value).__name__}"
+        + _timedelta_hint(value)
+    )
+
+
+def _check_real(value: object, what: str, expected: str) -> float:
+    """A real-number argument as numpy takes one (Python and numpy numbers, 0-d
+    arrays; not ``bool``, not a timedelta): ``TypeError`` for anything else."""
+    number = _number(value)
+    if isinstance(number, numbers.Real) and not isinstance(number, bool):
+        if not _is_timedelta(number):
+            return float(number)
+    raise TypeError(
+        f"{what} must be {expected}, got {value!r} of type {type(value).__name__}"
+        + _timedelta_hint(value)
+    )
 
 
 def _check_edge_order(edge_order: object, name: str) -> int:
@@ -147,12 +222,7 @@ def _check_order(order: object, name: str) -> int:
 
 
 def _check_spacing(spacing: object, name: str) -> float:
-    if isinstance(spacing, bool) or not isinstance(spacing, numbers.Real):
-        raise TypeError(
-            f"{name}: spacing must be a finite, non-zero number, "
-            f"got {spacing!r} of type {type(spacing).__name__}"
-        )
-    value = float(spacing)
+    value = _check_real(spacing, f"{name}: spacing", "a finite, non-zero number")
     if not math.isfinite(value) or value == 0.0:
         raise ValueError(f"{name}: spacing must be a finite, non-zero number, got {spacing!r}")
     return value

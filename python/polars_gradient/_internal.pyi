@@ -2,10 +2,15 @@
 
 The library's expression functions are reached through
 ``polars.plugins.register_plugin_function``, not as Python callables; the
-module itself carries its version and the sample offsets of ``derivative_of``.
+module itself carries its version and how ``derivative_of`` samples ``f``.
 """
 
 __version__: str
 
-def richardson_offsets(order: int) -> list[int]:
-    """The offsets at which ``derivative_of`` samples ``f`` for this order."""
+def richardson_plan(order: int) -> tuple[list[int], list[float], float]:
+    """How ``derivative_of`` samples ``f`` for this order.
+
+    The offsets of the central difference, the divisors of the first step (step
+    ``k`` is ``h0 / divisors[k]``) and the default first step per unit of the
+    argument's scale ``log(e + |x|)``.
+    """

@@ -244,13 +244,12 @@ pub struct AsFloatKwargs {
 }
 
 /// Keyword arguments of `richardson`, the plugin behind `derivative_of`.
-/// Inputs: the largest step `h0`, then `f(x)` when the rule samples offset 0,
-/// then `f(x + o * h0 / ratio^k)` for each step `k` and each non-zero sampled
-/// offset `o` (`Rule::sampled_offsets`), offsets inner.
+/// Inputs: the point `x`, the largest step `h0`, then `f(x)` when the rule
+/// samples offset 0, then `f(x + o * s_k)` for each step `k` and each non-zero
+/// sampled offset `o` (`Rule::sampled_offsets`), offsets inner, where
+/// `s_k = exact_step(x, h0 / divisors[k])` (`core::richardson`).
 #[derive(Deserialize, Debug, Clone)]
 pub struct RichardsonKwargs {
     pub order: usize,
-    pub num_steps: usize,
-    pub ratio: f64,
     pub error: bool,
 }

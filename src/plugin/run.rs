@@ -1,5 +1,7 @@
 //! What each plugin function does with its inputs: from series to the core's slices and back.
 
+use std::borrow::Cow;
+
 use polars::prelude::*;
 
 use super::dtypes::{self, dispatch, ensure_number, float_dtype, Groups, Job};
@@ -227,9 +229,9 @@ pub fn richardson(
     let offsets = rule.sampled_offsets();
     let has_centre = offsets.contains(&0);
     let n_others = offsets.len() - has_centre as usize;
-    let want = 1 + has_centre as usize + kwargs.num_steps * n_others;
+    let want = 2 + has_centre as usize + richardson::NUM_STEPS * n_others;
     polars_ensure!(
-        inputs.len() == want && kwargs.ratio > 1.0,
+        inputs.len() == want,
         ComputeError: "derivative_of: expected {} inputs, got {}", want, inputs.len()
     );
     // A literal step, or an f that ignores its argument, arrives as one value.
@@ -251,22 +253,28 @@ pub fn richardson(
         })
         .collect::<PolarsResult<_>>()?;
     let cols = float_columns(&broadcast)?;
-    let h0: Vec<Option<f64>> = cols[0].iter().collect();
-    // Samples with nulls as NaN, as the core reads them.
-    let samples: Vec<Vec<f64>> = cols[1..]
+    let h0: Vec<Option<f64>> = cols[1].iter().collect();
+    // The point and the samples with nulls as NaN, as the core reads them (the
+    // columns' own buffers where they hold no null).
+    let values: Vec<Cow<[f64]>> = cols
         .iter()
-        .map(|c| c.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, c)| match c.cont_slice() {
+            Ok(slice) => Cow::Borrowed(slice),
+            Err(_) => Cow::Owned(c.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
+        })
         .collect();
     let samples = Samples {
+        x: &values[0],
         h0: &h0,
-        centre: has_centre.then(|| &samples[0][..]),
-        stepped: samples[has_centre as usize..]
+        centre: has_centre.then(|| &values[1][..]),
+        stepped: values[1 + has_centre as usize..]
             .iter()
             .map(|s| &s[..])
             .collect(),
     };
-    let estimates =
-        richardson::derivatives(&rule, &samples, kwargs.num_steps, kwargs.ratio, parallel);
+    let estimates = richardson::derivatives(&rule, &samples, parallel);
     let valid: Vec<bool> = estimates.iter().map(Option::is_some).collect();
     let validity = valid.contains(&false).then_some(valid);
     let (values, errors): (Vec<f64>, Vec<f64>) = estimates
