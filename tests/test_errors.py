@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import polars as pl
 import pytest
 from reference import grad
@@ -97,3 +98,85 @@ def test_errors_are_not_panics() -> None:
     with pytest.raises(pl.exceptions.PolarsError) as info:
         df.select(grad(pl.col("y")).gradient())
     assert "PANIC" not in str(info.value).upper()
+
+
+# Numbers as numpy takes them: numpy scalars and 0-d arrays are numbers, a bool is not,
+# and a timedelta is not a spacing.
+
+SPACING_TAKERS = {
+    "gradient": lambda v: pg.gradient("y", spacing=v),
+    "derivative": lambda v: pg.derivative("y", order=2, spacing=v),
+    "savgol": lambda v: pg.savgol("y", window=3, spacing=v),
+    "cumulative_trapezoid": lambda v: pg.cumulative_trapezoid("y", spacing=v),
+    "trapezoid": lambda v: pg.trapezoid("y", spacing=v),
+    "gradient_horizontal": lambda v: pg.gradient_horizontal("y", "z", spacing=v),
+}
+
+
+@pytest.mark.parametrize("name", list(SPACING_TAKERS))
+@pytest.mark.parametrize(
+    "value", [np.timedelta64(5, "ns"), np.timedelta64(5, "s"), dt.timedelta(seconds=5)]
+)
+def test_a_timedelta_is_not_a_spacing(name: str, value: object) -> None:
+    with pytest.raises(
+        TypeError,
+        match=rf"{name}: spacing must be a finite, non-zero number.*"
+        "a timedelta is not a number",
+    ):
+        SPACING_TAKERS[name](value)
+
+
+@pytest.mark.parametrize("name", list(SPACING_TAKERS))
+@pytest.mark.parametrize("value", [np.array(3.0), np.float32(2), np.int64(4), np.array(2)])
+def test_numpy_numbers_are_spacings(name: str, value: object) -> None:
+    df = pl.DataFrame({"y": [1.0, 4.0, 9.0, 16.0, 25.0], "z": [2.0, 3.0, 5.0, 7.0, 11.0]})
+    got = df.select(SPACING_TAKERS[name](value))
+    want = df.select(SPACING_TAKERS[name](float(value)))  # type: ignore[arg-type]
+    assert got.equals(want)
+
+
+@pytest.mark.parametrize("name", list(SPACING_TAKERS))
+@pytest.mark.parametrize("value", [np.bool_(True), np.array(True), True])
+def test_a_bool_is_not_a_spacing(name: str, value: object) -> None:
+    with pytest.raises(TypeError, match="spacing must be a finite, non-zero number"):
+        SPACING_TAKERS[name](value)
+
+
+def test_numpy_numbers_as_step_window_and_order() -> None:
+    df = pl.DataFrame({"x": [0.5, 1.0, 2.0], "y": [1.0, 4.0, 9.0]})
+    f = lambda v: v.sin()  # noqa: E731
+    want = df.select(pg.derivative_of(f, "x", step=0.25, order=2))
+    for step, order in ((np.float64(0.25), np.int64(2)), (np.array(0.25), np.array(2))):
+        assert df.select(pg.derivative_of(f, "x", step=step, order=order)).equals(want)  # type: ignore[arg-type]
+    want = df.select(pg.savgol("y", window=3, polyorder=1, order=1))
+    for window in (np.int64(3), np.array(3), np.int32(3)):
+        got = df.select(pg.savgol("y", window=window, polyorder=np.int8(1), order=np.array(1)))  # type: ignore[arg-type]
+        assert got.equals(want)
+    # A float window is a width in x's units, numpy's or Python's.
+    widths = [pg.savgol("y", x="x", window=w, polyorder=1) for w in (1.5, np.float32(1.5))]  # type: ignore[arg-type]
+    assert df.select(widths[0]).equals(df.select(widths[1]))
+    assert df.select(pg.derivative("y", order=np.int64(2), accuracy=np.array(2))).equals(  # type: ignore[arg-type]
+        df.select(pg.derivative("y", order=2, accuracy=2))
+    )
+    for bad in (np.bool_(True), np.array(False)):
+        with pytest.raises(TypeError, match="derivative_of: step must be"):
+            pg.derivative_of(f, "x", step=bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="derivative_of: order must be an integer"):
+            pg.derivative_of(f, "x", order=bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="savgol: window must be"):
+            pg.savgol("y", window=bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="derivative: order must be an integer"):
+        pg.derivative("y", order=np.float64(2.0))  # type: ignore[arg-type]
+
+
+def test_numpy_timedeltas_as_durations() -> None:
+    t = [dt.datetime(2026, 1, 1, 0, m) for m in (0, 1, 3, 4, 6)]
+    df = pl.DataFrame({"t": t, "y": [0.0, 1.0, 4.0, 3.0, 0.0]})
+    assert df.select(pg.gradient("y", x="t", per=np.timedelta64(1, "m"))).equals(  # type: ignore[arg-type]
+        df.select(pg.gradient("y", x="t", per="1m"))
+    )
+    assert df.select(pg.savgol("y", x="t", window=np.timedelta64(3, "m"), polyorder=1)).equals(  # type: ignore[arg-type]
+        df.select(pg.savgol("y", x="t", window="3m", polyorder=1))
+    )
+    with pytest.raises(ValueError, match="per must have a fixed length"):
+        pg.gradient("y", x="t", per=np.timedelta64(1, "M"))  # type: ignore[arg-type]

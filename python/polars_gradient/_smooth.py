@@ -9,7 +9,15 @@ from typing import Any, Union
 
 import polars as pl
 
-from polars_gradient._gradient import IntoExpr, IntoKeys, _check_int, _per_ns, _plugin
+from polars_gradient._gradient import (
+    IntoExpr,
+    IntoKeys,
+    _check_int,
+    _is_timedelta,
+    _number,
+    _per_ns,
+    _plugin,
+)
 
 Window = Union[int, float, str, dt.timedelta]
 
@@ -28,14 +36,17 @@ def _savgol_method(window: object, polyorder: object, order: object, has_x: bool
             f"got order {order!r} and polyorder {polyorder!r}"
         )
     method: dict[str, Any] = {"polyorder": poly, "order": deriv}
-    # bool is an Integral: refused here, with everything that is not a window.
-    if isinstance(window, bool) or not isinstance(window, (numbers.Real, str, dt.timedelta)):
+    # numpy numbers as Python ones; bool is an Integral: refused here, with everything
+    # that is not a window. A timedelta (numpy's too) is a duration, not a count.
+    window = _number(window)
+    duration = isinstance(window, str) or _is_timedelta(window)
+    if not duration and (isinstance(window, bool) or not isinstance(window, numbers.Real)):
         raise TypeError(
             "savgol: window must be an odd integer (rows), a number (a width in x's units) or a "
             f"duration string / datetime.timedelta (for a temporal x), got {window!r} of type "
             f"{type(window).__name__}"
         )
-    if isinstance(window, numbers.Integral):
+    if not duration and isinstance(window, numbers.Integral):
         count = int(window)
         if count < 1 or count % 2 == 0:
             raise ValueError(
@@ -52,7 +63,7 @@ def _savgol_method(window: object, polyorder: object, order: object, has_x: bool
             f"savgol: a window width ({window!r}) needs x; without x give window as an odd "
             "number of rows"
         )
-    if isinstance(window, numbers.Real):
+    if not duration and isinstance(window, numbers.Real):
         width = float(window)
         if not math.isfinite(width) or width <= 0:
             raise ValueError(
