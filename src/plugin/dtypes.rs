@@ -99,6 +99,15 @@ pub fn output_dtype(name: &str, y: &Field, x: Option<&Field>) -> PolarsResult<Da
     let (DataType::List(yi) | DataType::Array(yi, _)) = y.dtype() else {
         return scalar_output_dtype(name, y, x);
     };
+    for f in std::iter::once(y).chain(x) {
+        // Polars cannot hand a zero-width array to a plugin (it panics slicing it).
+        polars_ensure!(
+            !matches!(f.dtype(), DataType::Array(_, 0)),
+            InvalidOperation: "{}: column '{}' has dtype {}: an Array of width 0 has no values \
+            to differentiate or integrate; cast it to a List",
+            name, f.name(), dtype_name(f.dtype())
+        );
+    }
     polars_ensure!(
         is_number(yi),
         InvalidOperation: "{}: y column '{}' has dtype {}; accepted: {}",

@@ -52,22 +52,18 @@ pub fn differentiate(inputs: &[Series], req: &Request, parallel: bool) -> Polars
     rows.rebuild(values, y.name().clone(), &out_dtype)
 }
 
-/// The output field of `trapezoid`: one float, by the rule of `gradient`.
+/// The output field of `trapezoid`: one float, by the rule of `gradient` (for
+/// a List or Array `y`, that of its values: one float per row).
 pub fn trapezoid_field(fields: &[Field], req: &Request) -> PolarsResult<Field> {
-    let inputs = split(fields, req)?;
-    if let DataType::List(_) | DataType::Array(..) = inputs.y.dtype() {
-        polars_bail!(
-            InvalidOperation: "trapezoid: y column '{}' has dtype {}; accepted: an integer, float or \
-            decimal column (for the integral of each List row, use cumulative_trapezoid and .list.last())",
-            inputs.y.name(), dtypes::dtype_name(inputs.y.dtype())
-        );
-    }
-    derivative_field(fields, req)
+    let field = derivative_field(fields, req)?;
+    let dtype = dtypes::inner(field.dtype()).clone();
+    Ok(Field::new(field.name().clone(), dtype))
 }
 
 /// `trapezoid`: the whole input's integral, one value: the last row of the
 /// running integral (0.0 for fewer than two points; null for a null under
-/// the propagating policy).
+/// the propagating policy). A List or Array `y`: one value per row, each row
+/// its own series (a null row stays null).
 pub fn trapezoid(inputs: &[Series], req: &Request, parallel: bool) -> PolarsResult<Series> {
     let field = trapezoid_field(
         &inputs
@@ -77,24 +73,54 @@ pub fn trapezoid(inputs: &[Series], req: &Request, parallel: bool) -> PolarsResu
         req,
     )?;
     let running = differentiate(inputs, req, parallel)?;
-    let n = running.len();
-    let total = if n == 0 {
-        Series::new(field.name().clone(), [0.0f64]).cast(field.dtype())?
-    } else {
-        let last = running.slice(n as i64 - 1, 1);
-        if req.ignore_nulls && last.null_count() == 1 {
-            // The last row is null, the integral is that of the valid rows before it.
-            let valid = running.drop_nulls();
-            if valid.is_empty() {
-                Series::new(field.name().clone(), [0.0f64]).cast(field.dtype())?
-            } else {
-                valid.slice(valid.len() as i64 - 1, 1)
-            }
-        } else {
-            last
+    let total = match running.dtype() {
+        DataType::List(_) => per_row_total(running.list()?, req, &field)?,
+        DataType::Array(inner, _) => {
+            let list = running.cast(&DataType::List(inner.clone()))?;
+            per_row_total(list.list()?, req, &field)?
         }
+        _ => total(&running, req, &field)?,
     };
     Ok(total.with_name(field.name().clone()))
+}
+
+/// One integral from its running integral: the last row, or under
+/// `ignore_nulls` the last valid row (0.0 when there is none).
+fn total(running: &Series, req: &Request, field: &Field) -> PolarsResult<Series> {
+    let n = running.len();
+    let zero = || Series::new(field.name().clone(), [0.0f64]).cast(field.dtype());
+    if n == 0 {
+        return zero();
+    }
+    let last = running.slice(n as i64 - 1, 1);
+    if req.ignore_nulls && last.null_count() == 1 {
+        // The last row is null, the integral is that of the valid rows before it.
+        let valid = running.drop_nulls();
+        return if valid.is_empty() {
+            zero()
+        } else {
+            Ok(valid.slice(valid.len() as i64 - 1, 1))
+        };
+    }
+    Ok(last)
+}
+
+/// Each row's integral from its running integral (a null row stays null).
+fn per_row_total(running: &ListChunked, req: &Request, field: &Field) -> PolarsResult<Series> {
+    let running = running.rechunk();
+    let mut totals = Vec::with_capacity(running.len());
+    for i in 0..running.len() {
+        totals.push(match running.get_as_series(i) {
+            Some(row) => total(&row, req, field)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .get(0),
+            None => None,
+        });
+    }
+    Float64Chunked::from_iter_options(field.name().clone(), totals.into_iter())
+        .into_series()
+        .cast(field.dtype())
 }
 
 /// The output field of `gradient_horizontal`: a Struct of one float field per
