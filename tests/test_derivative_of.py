@@ -410,3 +410,23 @@ def test_order_zero_is_f() -> None:
     both = df.select(pg.derivative_of(lambda x: x**2, "x", order=0, error=True)).unnest("x")
     assert both["value"].to_list() == [0.25, None, 4.0]
     assert both["error"].to_list() == [0.0, None, 0.0]
+
+
+def test_readme_table_and_examples() -> None:
+    # The README's before/after table, "now" column, and its examples.
+    rows: list[tuple[Callable[[pl.Expr], pl.Expr], float, float, float]] = [
+        (lambda x: (-(((x - 0.5) * 10) ** 2)).exp(), 0.3, 0.7326255555, 1e-10),
+        (lambda x: pl.when((x - 0.5).abs() < 0.3).then(x).otherwise(0.0), 0.3, 1.0, 1e-11),
+        (lambda x: (-(((x - 1000.003) / 0.01) ** 2)).exp(), 1000.0, 54.8358711169, 1e-5),
+        (lambda x: x.log(), 1e-3, 999.9999999999, 1e-5),
+        (lambda x: (x - 0.299).sqrt(), 0.3, 15.8113883008, 1e-7),
+    ]
+    for f, at, value, bound in rows:
+        out = pl.DataFrame({"x": [at]}).select(pg.derivative_of(f, "x", error=True)).unnest("x")
+        assert out["value"][0] == pytest.approx(value, abs=1e-9 * max(1.0, abs(value)))
+        assert out["error"][0] < bound
+    fast = pl.DataFrame({"x": [1e-8]}).select(pg.derivative_of(lambda x: (1e8 * x).sin(), "x"))
+    assert fast["x"][0] is None
+    df = pl.DataFrame({"x": [0.0, 1.0, 2.0]})
+    got = [round(v, 10) for v in df.select(pg.derivative_of(lambda x: x.sin() * x, "x"))["x"]]
+    assert got == [0.0, 1.3817732907, 0.0770037537]
