@@ -1,6 +1,7 @@
 """Benchmark polars-gradient against numpy, pandas and hand-written Polars expressions.
 
-    python bench/bench.py            # the full sizes (10M rows; a few minutes)
+    python bench/bench.py            # the full sizes (10M rows; a few minutes); writes
+                                     # its table into docs/benchmarks.md
     python bench/bench.py --quick    # 10x smaller, one repetition: a smoke test
     python bench/bench.py --only W1,W6   # some of the workloads
 
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -319,7 +321,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10x smaller sizes, one repetition")
     parser.add_argument(
         "--only",
-        default="W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12,mem",
+        default=ALL,
         help="comma-separated workloads (default: all)",
     )
     args = parser.parse_args()
@@ -575,14 +577,50 @@ def main() -> None:
             rtol=1e-7,
         )
 
+    memory = None
     if "mem" in only:
         n = 2 * big
+        memory = peak_memory(n)
         print(f"\nMemory: peak extra memory of a {n:,}-row ungrouped run")
-        print(f"  {peak_memory(n):.2f} x the output's size")
+        print(f"  {memory:.2f} x the output's size")
 
-    print("\n| workload | candidate | ms | ratio |\n|---|---|---:|---:|")
+    table = markdown_table(results, memory)
+    print("\n" + table)
+    if not args.quick and only == set(ALL.split(",")):
+        write_page(table)
+        print(f"(written to {PAGE.relative_to(PAGE.parents[1])})")
+
+
+ALL = "W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12,mem"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def markdown_table(results: list[tuple], memory: float | None) -> str:
+    """The run's results as the benchmarks page shows them: one row per candidate."""
+    versions = f"Polars {pl.__version__}, numpy {np.__version__}, pandas {pd.__version__}"
+    lines = [
+        f"Run of {time.strftime('%Y-%m-%d')} on {pl.thread_pool_size()} threads ({versions}).",
+        "",
+        "| workload | candidate | ms | ratio |",
+        "|---|---|---:|---:|",
+    ]
+    last = None
     for title, name, t, ratio in results:
-        print(f"| {title.split(':')[0]} | {name} | {t * 1e3:.4g} | {ratio:.3f} |")
+        shown = title if title != last else ""
+        last = title
+        lines.append(f"| {shown} | {name} | {t * 1e3:.4g} | {ratio:.3g} |")
+    if memory is not None:
+        lines += ["", f"Peak extra memory of a 20M-row ungrouped run: {memory:.2f}× the output."]
+    return "\n".join(lines)
+
+
+def write_page(table: str) -> None:
+    """Put the table between the page's markers: the one place benchmark figures live."""
+    text = PAGE.read_text(encoding="utf-8")
+    start, end = "<!-- bench-table -->\n", "<!-- /bench-table -->"
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    PAGE.write_text(before + start + table + "\n" + end + after, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-"""Each row of the README's table of rejected inputs, run as written.
+"""Each row of the documentation's table of rejected inputs, run as written.
 
-The README gives a frame, then one row per rejected input: the expression, the stage at
-which it fails and the exception with its message. This test builds the expression from
-the row's text, checks that it fails at that stage and no earlier, with that exception
-class and with the message shown (Polars' own prefix, shown as ``…``, left out).
+The errors page (docs/guide/errors.md) gives a frame, then one row per rejected input: the
+expression, the stage at which it fails and the exception with its message. This test builds
+the expression from the row's text, checks that it fails at that stage and no earlier, with
+that exception class and with the message shown (Polars' own prefix, shown as ``…``, left
+out).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-TEXT = README.read_text(encoding="utf-8")
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "guide" / "errors.md"
+TEXT = PAGE.read_text(encoding="utf-8")
 
 FRAME = re.search(r"<!-- errors-frame -->\n```python\n(.*?)```", TEXT, re.S)
 TABLE = re.search(r"<!-- errors-table -->\n(.*?)<!-- /errors-table -->", TEXT, re.S)
@@ -24,12 +25,12 @@ ROW = re.compile(r"^\| `(?P<code>.+)` \| (?P<when>\w+) \| `(?P<kind>\w+): (?P<me
 
 
 def rows() -> list[dict[str, str]]:
-    assert TABLE is not None, "README has no <!-- errors-table --> section"
+    assert TABLE is not None, "the errors page has no <!-- errors-table --> section"
     lines = [ln for ln in TABLE.group(1).strip().splitlines() if ln.startswith("| `")]
     parsed = []
     for line in lines:
         match = ROW.match(line)
-        assert match is not None, f"README errors row does not parse: {line}"
+        assert match is not None, f"errors row does not parse: {line}"
         parsed.append(match.groupdict())
     return parsed
 
@@ -43,7 +44,7 @@ EXCEPTIONS: dict[str, type[Exception]] = {
 
 
 def frame_namespace() -> dict[str, Any]:
-    assert FRAME is not None, "README has no <!-- errors-frame --> code block"
+    assert FRAME is not None, "the errors page has no <!-- errors-frame --> code block"
     namespace: dict[str, Any] = {}
     exec(FRAME.group(1), namespace)
     return namespace
