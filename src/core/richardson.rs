@@ -167,8 +167,8 @@ pub fn derivatives(rule: &Rule, samples: &Samples<'_>, parallel: bool) -> Vec<Op
             return None;
         }
         let mut steps = Steps::default();
-        for k in 0..NUM_STEPS {
-            let h = exact_step(x, h0 / divisors[k]);
+        for (k, divisor) in divisors.iter().enumerate() {
+            let h = exact_step(x, h0 / divisor);
             let (mut s, mut a, mut big) = (0.0, 0.0, 0.0f64);
             if let Some((c, w)) = centre_w {
                 s += w * c[i];
@@ -355,7 +355,9 @@ impl Steps {
             self.allow(k, noise, &mut low, &mut high);
         }
         let last = NUM_STEPS - 1;
-        if !(error <= AGREE_ABSOLUTE * self.unrelated[last]) {
+        // (NaN bounds fail every comparison, so they fail these checks too.)
+        let small = error <= AGREE_ABSOLUTE * self.unrelated[last];
+        if !value.is_finite() || !small {
             return None;
         }
         for k in [last, last - 1] {
