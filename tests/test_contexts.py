@@ -134,7 +134,7 @@ def test_a_repeated_gradient_is_computed_once() -> None:
 
 
 def test_is_deterministic_is_passed_only_where_polars_accepts_it() -> None:
-    from polars_gradient._gradient import _DETERMINISTIC
+    from polars_gradient._plugin import _DETERMINISTIC
 
     major, minor = (int(p) for p in pl.__version__.split(".")[:2])
     accepts = (major, minor) >= (2, 1)

@@ -12,6 +12,7 @@ MODULES = [
     "polars_gradient._namespace",
     "polars_gradient._functions",
     "polars_gradient._smooth",
+    "polars_gradient._integrals",
     "polars_gradient._outofcore",
     "polars_gradient.dask",
 ]

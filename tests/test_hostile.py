@@ -215,6 +215,10 @@ def expected_error(case: dict[str, Any]) -> str | None:
         if y_inner is not None and not (x_inner is not None and is_coordinate(x_inner)):
             return rf"x column 'x' has dtype {re.escape(shown(x))}; accepted with a List or Array y"
     n = frame.height
+    if y_inner is not None and is_total(case) and case["context"] == "over" and case["keys"]:
+        # trapezoid of List rows gives one value per row, and Polars' .over() wants one
+        # per group: Polars' own answer.
+        return POLARS_OVER
     if "x" in case["other_length"] and case["context"] == "over" and case["keys"]:
         # x is then a literal Series, not row-wise: Polars' own .over() evaluates it
         # within each group, and whether and how that fails is Polars' own answer.

@@ -12,7 +12,7 @@ import pytest
 from reference import collect, grad
 
 import polars_gradient as pg
-from polars_gradient._gradient import _OVER_KEYS, GradientExpr
+from polars_gradient._over import _OVER_KEYS, GradientExpr
 from polars_gradient._rowwise import is_row_wise
 
 Build = Callable[[pl.Expr, "pl.Expr | None"], pl.Expr]

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from polars_gradient._functions import derivative_of, gradient_of
 from polars_gradient._gradient import derivative, gradient, gradient_horizontal
+from polars_gradient._integrals import cumulative_trapezoid, trapezoid
 from polars_gradient._internal import __version__
 from polars_gradient._namespace import GradientNamespace
 from polars_gradient._outofcore import sink_parquet
-from polars_gradient._smooth import cumulative_trapezoid, savgol, trapezoid
+from polars_gradient._smooth import savgol
 
 __all__ = [
     "GradientNamespace",

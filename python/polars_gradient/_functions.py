@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import polars as pl
 
-from polars_gradient._gradient import IntoExpr, _check_int, _check_real, _register, _to_expr
+from polars_gradient._checks import IntoExpr, _check_int, _check_real, _to_expr
 from polars_gradient._internal import richardson_plan
+from polars_gradient._plugin import _register
 from polars_gradient._rowwise import is_row_wise
 
 

@@ -6,13 +6,13 @@ import datetime as dt
 
 import polars as pl
 
-from polars_gradient._gradient import IntoExpr, IntoKeys
+from polars_gradient._checks import IntoExpr, IntoKeys
 from polars_gradient._gradient import derivative as _derivative
 from polars_gradient._gradient import gradient as _gradient
+from polars_gradient._integrals import cumulative_trapezoid as _cumulative_trapezoid
+from polars_gradient._integrals import trapezoid as _trapezoid
 from polars_gradient._smooth import Window
-from polars_gradient._smooth import cumulative_trapezoid as _cumulative_trapezoid
 from polars_gradient._smooth import savgol as _savgol
-from polars_gradient._smooth import trapezoid as _trapezoid
 
 
 @pl.api.register_expr_namespace("grad")
