@@ -17,6 +17,7 @@ pub mod savgol;
 pub mod series;
 
 pub mod drivers;
+pub mod keys;
 pub mod richardson;
 
 #[cfg(test)]

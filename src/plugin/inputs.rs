@@ -9,6 +9,7 @@ use pyo3_polars::export::polars_arrow::offset::OffsetsBuffer;
 use super::dtypes::{dtype_name, Groups};
 use super::request::Request;
 use crate::core::drivers::{self, Idx};
+use crate::core::keys;
 
 /// The inputs `[y, x?, key...]` of a request, as fields (for the schema) or as
 /// series (for the run).
@@ -201,7 +202,7 @@ fn run_starts(keys: &[Series], parallel: bool) -> Option<(Vec<Idx>, bool)> {
                     match physical.dtype() {
                         $($dt => {
                             let ca = physical.$get().ok()?.rechunk();
-                            return drivers::run_starts(ca.downcast_as_array().values().as_slice(), parallel);
+                            return keys::run_starts(ca.downcast_as_array().values().as_slice(), parallel);
                         })*
                         _ => {}
                     }
