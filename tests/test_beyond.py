@@ -511,3 +511,22 @@ def test_engines_refuse_bad_input_at_build_time(dask_client: Any, spark: Any) ->
             run(data, pl.col("y"), by=3)  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="no expressions"):
             run(data, by="id")
+
+
+def test_plan_kwargs_are_read_as_plain_data_only() -> None:
+    # A plan is untrusted input: its plugin kwargs are unpickled without any class or
+    # function (a pickle that would call one is refused, not run).
+    import io
+    import pickle
+
+    from polars_gradient._scope import _PlainUnpickler
+
+    plain = {"called": {"function": "gradient", "edge_order": 2}, "per_ns": None, "n": [1, 2.5]}
+    assert _PlainUnpickler(io.BytesIO(pickle.dumps(plain))).load() == plain
+
+    class Boom:
+        def __reduce__(self) -> tuple[Any, tuple[str]]:
+            return (print, ("ran",))
+
+    with pytest.raises(pickle.UnpicklingError, match=r"refused: builtins\.print"):
+        _PlainUnpickler(io.BytesIO(pickle.dumps(Boom()))).load()

@@ -40,6 +40,16 @@ def _register(
     )
 
 
+# The plugin's entry point for each function: those with one value per row share one
+# (the kwargs say which function was called).
+_ENTRY = {
+    "gradient": "differentiate",
+    "derivative": "differentiate",
+    "savgol": "differentiate",
+    "cumulative_trapezoid": "differentiate",
+}
+
+
 def _plugin(
     name: str,
     y: IntoExpr,
@@ -69,7 +79,7 @@ def _plugin(
         step = 1.0 if spacing is None else _check_spacing(spacing, name)
     keys = [] if partition_by is None else _to_keys(partition_by, name)
     expr = _register(
-        name,
+        _ENTRY.get(name, name),
         [*args, *keys],
         {
             # The function called, with its method's parameters (a tagged enum in Rust).

@@ -37,10 +37,24 @@ def _plugin(function: Any) -> tuple[str, dict[str, Any]] | None:
         return None
     kwargs = _rowwise._kind(function)[1].get("kwargs") or []
     try:
-        loaded = pickle.loads(bytes(kwargs)) if kwargs else {}
-    except Exception:  # kwargs this version did not write
+        loaded = _PlainUnpickler(io.BytesIO(bytes(kwargs))).load() if kwargs else {}
+    except Exception:  # kwargs this version did not write, or not plain data
         loaded = {}
-    return symbol, loaded if isinstance(loaded, dict) else {}
+    loaded = loaded if isinstance(loaded, dict) else {}
+    # The function called (one entry point serves several: the kwargs name it).
+    called = loaded.get("called")
+    if isinstance(called, dict) and isinstance(called.get("function"), str):
+        symbol = called["function"]
+    return symbol, loaded
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads a plan's plugin kwargs as plain data only: a plan is untrusted input, and
+    our kwargs are dicts, lists, strings, numbers, booleans and None, which need no
+    class. Any class or function reference is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refused: {module}.{name} in a plan's kwargs")
 
 
 def _over(node: Any) -> tuple[Any, list[Any], str] | None:

@@ -1,4 +1,4 @@
-//! The Polars adapter: one entry point per plugin function, each a parse of its kwargs and one call.
+//! The Polars adapter: one entry point per output rule, each a parse of its kwargs and one call.
 //!
 //! Layers below: `request` (kwargs to a checked request), `inputs` (the split of
 //! `[y, x?, key...]`, groups, List/Array rows), `dtypes` (names, output dtypes and
@@ -38,44 +38,10 @@ fn derivative_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult
     run::derivative_field(fields, &Request::parse(&kwargs)?)
 }
 
+/// `gradient`, `derivative`, `savgol` and `cumulative_trapezoid`: one value per
+/// row, by the same output rule; the request names the function called.
 #[polars_expr(output_type_func_with_kwargs=derivative_output)]
-fn gradient(
-    inputs: &[Series],
-    context: CallerContext,
-    kwargs: DerivativeKwargs,
-) -> PolarsResult<Series> {
-    let req = Request::parse(&kwargs)?;
-    pooled(inputs, !context.parallel(), |p| {
-        run::differentiate(inputs, &req, p)
-    })
-}
-
-#[polars_expr(output_type_func_with_kwargs=derivative_output)]
-fn derivative(
-    inputs: &[Series],
-    context: CallerContext,
-    kwargs: DerivativeKwargs,
-) -> PolarsResult<Series> {
-    let req = Request::parse(&kwargs)?;
-    pooled(inputs, !context.parallel(), |p| {
-        run::differentiate(inputs, &req, p)
-    })
-}
-
-#[polars_expr(output_type_func_with_kwargs=derivative_output)]
-fn savgol(
-    inputs: &[Series],
-    context: CallerContext,
-    kwargs: DerivativeKwargs,
-) -> PolarsResult<Series> {
-    let req = Request::parse(&kwargs)?;
-    pooled(inputs, !context.parallel(), |p| {
-        run::differentiate(inputs, &req, p)
-    })
-}
-
-#[polars_expr(output_type_func_with_kwargs=derivative_output)]
-fn cumulative_trapezoid(
+fn differentiate(
     inputs: &[Series],
     context: CallerContext,
     kwargs: DerivativeKwargs,
