@@ -2,7 +2,7 @@
 use pyo3::prelude::*;
 use pyo3_polars::PolarsAllocator;
 
-pub mod core;
+mod core;
 mod plugin;
 
 #[global_allocator]

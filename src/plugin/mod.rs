@@ -1,8 +1,9 @@
 //! The Polars adapter: one entry point per output rule, each a parse of its kwargs and one call.
 //!
-//! Layers below: `request` (kwargs to a checked request), `inputs` (the split of
-//! `[y, x?, key...]`, groups, List/Array rows), `dtypes` (names, output dtypes and
-//! the one dispatch into `crate::core`), and `run` (each function's work).
+//! Layers below: `functions` (each function's work), which uses `request` (kwargs
+//! to a checked request), `inputs` (the split of `[y, x?, key...]`, List/Array
+//! rows), `groups` (the groups of the keys), `dtypes` (dtype names and output
+//! rules) and `dispatch` (the one dispatch from dtypes into `crate::core`).
 
 use polars::prelude::*;
 use pyo3_polars::derive::{polars_expr, CallerContext};
@@ -10,10 +11,12 @@ use pyo3_polars::export::polars_core::runtime::THREAD_POOL;
 
 use crate::core::drivers::PARALLEL_MIN_ROWS;
 
+mod dispatch;
 mod dtypes;
+mod functions;
+mod groups;
 mod inputs;
 mod request;
-mod run;
 
 use request::{AsFloatKwargs, DerivativeKwargs, Request, RichardsonKwargs};
 
@@ -35,7 +38,7 @@ fn pooled<R: Send>(inputs: &[Series], may_thread: bool, f: impl FnOnce(bool) -> 
 }
 
 fn derivative_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
-    run::derivative_field(fields, &Request::parse(&kwargs)?)
+    functions::derivative_field(fields, &Request::parse(&kwargs)?)
 }
 
 /// `gradient`, `derivative`, `savgol` and `cumulative_trapezoid`: one value per
@@ -48,12 +51,12 @@ fn differentiate(
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
     pooled(inputs, !context.parallel(), |p| {
-        run::differentiate(inputs, &req, p)
+        functions::differentiate(inputs, &req, p)
     })
 }
 
 fn trapezoid_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
-    run::trapezoid_field(fields, &Request::parse(&kwargs)?)
+    functions::trapezoid_field(fields, &Request::parse(&kwargs)?)
 }
 
 #[polars_expr(output_type_func_with_kwargs=trapezoid_output)]
@@ -64,12 +67,12 @@ fn trapezoid(
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
     pooled(inputs, !context.parallel(), |p| {
-        run::trapezoid(inputs, &req, p)
+        functions::trapezoid(inputs, &req, p)
     })
 }
 
 fn horizontal_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
-    run::horizontal_field(fields, &Request::parse(&kwargs)?)
+    functions::horizontal_field(fields, &Request::parse(&kwargs)?)
 }
 
 #[polars_expr(output_type_func_with_kwargs=horizontal_output)]
@@ -80,12 +83,12 @@ fn gradient_horizontal(
 ) -> PolarsResult<Series> {
     let req = Request::parse(&kwargs)?;
     pooled(inputs, !context.parallel(), |p| {
-        run::horizontal(inputs, &req, p)
+        functions::horizontal(inputs, &req, p)
     })
 }
 
 fn as_float_output(fields: &[Field], kwargs: AsFloatKwargs) -> PolarsResult<Field> {
-    run::as_float_field(&fields[0], &kwargs.what)
+    functions::as_float_field(&fields[0], &kwargs.what)
 }
 
 /// A number column as Float64, with an error that names the column and its
@@ -93,11 +96,11 @@ fn as_float_output(fields: &[Field], kwargs: AsFloatKwargs) -> PolarsResult<Fiel
 /// the whole expression).
 #[polars_expr(output_type_func_with_kwargs=as_float_output)]
 fn as_float(inputs: &[Series], kwargs: AsFloatKwargs) -> PolarsResult<Series> {
-    run::as_float(&inputs[0], &kwargs.what)
+    functions::as_float(&inputs[0], &kwargs.what)
 }
 
 fn richardson_output(fields: &[Field], kwargs: RichardsonKwargs) -> PolarsResult<Field> {
-    run::richardson_field(fields, &kwargs)
+    functions::richardson_field(fields, &kwargs)
 }
 
 #[polars_expr(output_type_func_with_kwargs=richardson_output)]
@@ -107,6 +110,6 @@ fn richardson(
     kwargs: RichardsonKwargs,
 ) -> PolarsResult<Series> {
     pooled(inputs, !context.parallel(), |p| {
-        run::richardson(inputs, &kwargs, p)
+        functions::richardson(inputs, &kwargs, p)
     })
 }

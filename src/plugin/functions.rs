@@ -4,8 +4,10 @@ use std::borrow::Cow;
 
 use polars::prelude::*;
 
-use super::dtypes::{self, dispatch, ensure_number, float_dtype, Groups, Job};
-use super::inputs::{find_groups, split, Rows};
+use super::dispatch::{self, dispatch, Job};
+use super::dtypes::{self, ensure_number, float_dtype};
+use super::groups::{find_groups, Groups};
+use super::inputs::{split, Rows};
 use super::request::{Request, RichardsonKwargs};
 use crate::core::drivers::{self, Output, Validity};
 use crate::core::richardson::{self, Rule, Samples};
@@ -190,7 +192,7 @@ pub fn horizontal(inputs: &[Series], req: &Request, parallel: bool) -> PolarsRes
                 valid: Validity::Rows(out.valid.to_rows(n).unwrap_or_else(|| vec![true; n])),
                 ..out
             };
-            dtypes::chunked::<Float64Type>(f.name().clone(), out, parallel)
+            dispatch::chunked::<Float64Type>(f.name().clone(), out, parallel)
                 .into_series()
                 .cast(f.dtype())
         })
@@ -313,7 +315,7 @@ pub fn richardson(
             values,
             valid: validity.clone().into(),
         };
-        dtypes::chunked::<Float64Type>(name.into(), out, parallel).into_series()
+        dispatch::chunked::<Float64Type>(name.into(), out, parallel).into_series()
     };
     let value = column("value", values);
     if !kwargs.error {
