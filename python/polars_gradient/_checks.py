@@ -152,23 +152,20 @@ def _check_int(value: object, what: str, expected: str = "an integer") -> int:
     (``"derivative: order"``), ``expected`` says what is accepted. numpy integers
     and 0-d integer arrays are integers.
     """
-    number = _number(value)
-    if isinstance(number, numbers.Integral) and not isinstance(number, bool):
-        if not _is_timedelta(number):
-            return int(number)
-    raise TypeError(
-        f"{what} must be {expected}, got {value!r} of type {type(value).__name__}"
-        + _timedelta_hint(value)
-    )
+    return int(_of_kind(value, numbers.Integral, what, expected))
 
 
 def _check_real(value: object, what: str, expected: str) -> float:
     """A real-number argument as numpy takes one (Python and numpy numbers, 0-d
     arrays; not ``bool``, not a timedelta): ``TypeError`` for anything else."""
+    return float(_of_kind(value, numbers.Real, what, expected))
+
+
+def _of_kind(value: object, kind: type, what: str, expected: str) -> Any:
+    """``value`` as the plain number of ``kind`` it is (not a bool, not a timedelta)."""
     number = _number(value)
-    if isinstance(number, numbers.Real) and not isinstance(number, bool):
-        if not _is_timedelta(number):
-            return float(number)
+    if isinstance(number, kind) and not isinstance(number, bool) and not _is_timedelta(number):
+        return number
     raise TypeError(
         f"{what} must be {expected}, got {value!r} of type {type(value).__name__}"
         + _timedelta_hint(value)
