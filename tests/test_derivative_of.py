@@ -430,3 +430,31 @@ def test_readme_table_and_examples() -> None:
     df = pl.DataFrame({"x": [0.0, 1.0, 2.0]})
     got = [round(v, 10) for v in df.select(pg.derivative_of(lambda x: x.sin() * x, "x"))["x"]]
     assert got == [0.0, 1.3817732907, 0.0770037537]
+
+
+def test_a_plan_node_this_package_does_not_know(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Polars release whose plans have a node this package has not seen: derivative_of
+    # cannot verify f, says so and names the node (never blames f); assume_row_wise
+    # proceeds; .over takes Polars' own route (the same values).
+    from polars_gradient import _rowwise
+
+    monkeypatch.setattr(_rowwise, "_KNOWN_NODES", _rowwise._KNOWN_NODES - {"BinaryExpr"})
+    df = pl.DataFrame({"x": [0.5, 1.0, 2.0], "k": [1, 1, 2]})
+    unknown = r"cannot verify that f acts row by row.*'BinaryExpr'"
+    with pytest.raises(ValueError, match=unknown):
+        pg.derivative_of(lambda x: x * 2.0, "x")
+    with pytest.raises(ValueError, match=unknown):
+        pg.gradient_of(lambda x, k: x * k, "x", "k")
+    got = df.select(pg.derivative_of(lambda x: x * 2.0, "x", assume_row_wise=True))["x"]
+    assert got.to_list() == pytest.approx([2.0, 2.0, 2.0], rel=1e-12)
+    with pytest.raises(TypeError, match="assume_row_wise must be True or False"):
+        pg.derivative_of(lambda x: x, "x", assume_row_wise=1)  # type: ignore[arg-type]
+    y = pl.col("x") * 2.0
+    k = pl.col("k").cast(pl.Float64)
+    over = df.select(pg.gradient(k, x=y).over("k"))
+    own = df.select(pg.gradient(k, x=y).alias("k").over("k"))
+    assert over.equals(own)
+    # A known node that is not row-wise is still named as such.
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="f must act row by row"):
+        pg.derivative_of(lambda x: x / x.max(), "x")

@@ -10,7 +10,7 @@ import polars as pl
 from polars_gradient._checks import IntoExpr, _check_int, _check_real, _to_expr
 from polars_gradient._internal import richardson_plan
 from polars_gradient._plugin import _register
-from polars_gradient._rowwise import is_row_wise
+from polars_gradient._rowwise import is_row_wise, unknown_node
 
 
 def _name(expr: pl.Expr, fallback: str) -> str:
@@ -34,17 +34,31 @@ def _as_float(expr: pl.Expr, what: str) -> pl.Expr:
     return _register("as_float", [expr], {"what": what}, is_elementwise=True)
 
 
-def _check_row_wise(f: Callable[..., pl.Expr], n: int, name: str) -> None:
+def _check_row_wise(f: Callable[..., pl.Expr], n: int, name: str, assume: object) -> None:
     """Refuse an ``f`` whose value at a row depends on other rows.
 
     ``f`` is applied once to placeholder columns and the result read by
-    ``is_row_wise``: every part that depends on an argument must act row by row
-    (parts that do not, such as ``pl.col("a").mean()``, are constants here). An
+    ``is_row_wise``: every part that depends on an argument must act row by
+    row (parts that do not, such as ``pl.col("a").mean()``, are constants here). An
     ``f`` that Polars cannot serialize (a Python function inside) cannot be
-    inspected and is accepted.
+    inspected and is accepted. A plan with a node this package does not know (a
+    newer Polars) cannot be verified: refused with the node's name, unless the
+    caller vouches for ``f`` with ``assume_row_wise=True``.
     """
+    if not isinstance(assume, bool):
+        raise TypeError(f"{name}: assume_row_wise must be True or False, got {assume!r}")
+    if assume:
+        return
     names = [f"__polars_gradient_{name}_arg{i}" for i in range(n)]
     out = _apply(f, *(pl.col(v) for v in names))
+    unknown = unknown_node(out, through=names)
+    if unknown is not None:
+        raise ValueError(
+            f"{name}: cannot verify that f acts row by row on Polars {pl.__version__}: its "
+            f"plan has a node {unknown!r} that this version of polars-gradient does not know. "
+            "If f acts row by row (each row's value from that row alone), pass "
+            "assume_row_wise=True to skip the check"
+        )
     if is_row_wise(out, through=names) is False:
         shown = str(out)
         for i, v in enumerate(names):
@@ -74,6 +88,7 @@ def derivative_of(
     order: int = 1,
     step: float | None = None,
     error: bool = False,
+    assume_row_wise: bool = False,
 ) -> pl.Expr:
     r"""Return the derivative of the function ``f`` at every row of ``at``.
 
@@ -111,6 +126,10 @@ def derivative_of(
         ``1e-4`` wide at ``1e8``.
     error
         ``True``: return a Struct ``{value, error}`` with the error estimate.
+    assume_row_wise
+        ``True``: skip the check that ``f`` acts row by row. Only for a Polars
+        release whose plans have a node this package does not know (the check
+        then refuses ``f`` and names the node); ``f`` must act row by row.
 
     Returns
     -------
@@ -163,7 +182,7 @@ def derivative_of(
         raise ValueError(f"derivative_of: order must be at least 0, got {order!r}")
     if not isinstance(error, bool):
         raise TypeError(f"derivative_of: error must be True or False, got {error!r}")
-    _check_row_wise(f, 1, "derivative_of")
+    _check_row_wise(f, 1, "derivative_of", assume_row_wise)
     at_expr = _to_expr(at, "derivative_of: at")
     x = _as_float(at_expr, "derivative_of: at")
     name = _name(at_expr, "derivative")
@@ -210,6 +229,7 @@ def gradient_of(
     f: Callable[..., pl.Expr],
     *at: IntoExpr,
     step: float | None = None,
+    assume_row_wise: bool = False,
 ) -> pl.Expr:
     """Return the partial derivatives of ``f`` at every row, as a Struct.
 
@@ -228,6 +248,8 @@ def gradient_of(
     step
         The first, largest step for every argument; default from each one's
         magnitude, as in :func:`derivative_of`.
+    assume_row_wise
+        As in :func:`derivative_of`.
 
     Returns
     -------
@@ -248,7 +270,7 @@ def gradient_of(
     h = _check_step(step)
     if not at:
         raise ValueError("gradient_of: give at least one expression to differentiate at")
-    _check_row_wise(f, len(at), "gradient_of")
+    _check_row_wise(f, len(at), "gradient_of", assume_row_wise)
     exprs = [_as_float(_to_expr(a, "gradient_of: at"), "gradient_of: at") for a in at]
     names = [_name(e, f"x{i}") for i, e in enumerate(exprs)]
     if len(set(names)) != len(names):

@@ -72,6 +72,50 @@ _WRAPPERS = frozenset({"Alias", "KeepName", "RenameAlias"})
 # Column references (Polars 1.x spells some of them without a Selector).
 _COLUMNS = frozenset({"Column", "Columns", "Selector", "Wildcard", "Nth", "DtypeColumn", "Exclude"})
 
+# Every kind of node this module knows, in the plans of Polars 1.25 to 2.1. A node of
+# another kind comes from a Polars version this module has not seen: nothing about it
+# is assumed (it is not row-wise), and `unknown_node` names it.
+_KNOWN_NODES = (
+    _COLUMNS
+    | _WRAPPERS
+    | frozenset(
+        {
+            "Literal",
+            "Cast",
+            "BinaryExpr",
+            "Ternary",
+            "Function",
+            "AnonymousFunction",
+            "Agg",
+            "Over",
+            "Window",
+            "Rolling",
+            "Sort",
+            "SortBy",
+            "Gather",
+            "Filter",
+            "Slice",
+            "Explode",
+            "Len",
+            "Eval",
+            "StructEval",
+            "Element",
+            "Field",
+            "SubPlan",
+            "DataTypeFunction",
+        }
+    )
+)
+
+
+class UnknownNode(Exception):
+    """A node of a kind this module does not know (another Polars version's plan)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
 # The compiled plugin functions of this package that act row by row, and where it lives.
 _OWN_ROW_WISE = frozenset({"as_float", "richardson", "gradient_horizontal"})
 _OWN_LIBRARY = Path(__file__).resolve().parent
@@ -176,6 +220,8 @@ def _row_wise(node: Any, through: Collection[str] | None) -> bool:
     if is_leaf is not None:
         return is_leaf
     kind, value = _kind(node)
+    if kind not in _KNOWN_NODES:
+        raise UnknownNode(kind)
     if kind == "Function" and not _function_is_row_wise(value["function"]):
         return False
     # Aggregations, windows, sorts, gathers, filters, slices, explode, pl.len(),
@@ -195,6 +241,23 @@ def is_row_wise(expr: pl.Expr, *, through: Collection[str] | None = None) -> boo
     With ``through``, only the parts that read one of those columns must be
     row-wise: ``x * pl.col("a").mean()`` is row-wise through ``x``.
     """
+    try:
+        return _verdict(expr, through)
+    except UnknownNode:
+        return False
+
+
+def unknown_node(expr: pl.Expr, *, through: Collection[str] | None = None) -> str | None:
+    """The kind of the node this module does not know that stops it from deciding
+    whether ``expr`` is row-wise, or ``None`` (it decided, or cannot inspect ``expr``)."""
+    try:
+        _verdict(expr, through)
+    except UnknownNode as e:
+        return e.kind
+    return None
+
+
+def _verdict(expr: pl.Expr, through: Collection[str] | None) -> bool | None:
     tree = _tree(expr)
     if tree is None:
         return None
@@ -202,6 +265,6 @@ def is_row_wise(expr: pl.Expr, *, through: Collection[str] | None = None) -> boo
         return False
     try:
         return _row_wise(tree, through)
-    except (KeyError, TypeError, IndexError, AttributeError):
-        # A node of a shape this module does not know (another Polars version).
-        return False
+    except (KeyError, TypeError, IndexError, AttributeError) as e:
+        # A node of a known kind in a shape this module does not know.
+        raise UnknownNode(f"{_kind(tree)[0]} (an unknown shape)") from e
