@@ -167,6 +167,7 @@ pub fn derivatives(rule: &Rule, samples: &Samples<'_>, parallel: bool) -> Vec<Op
             return None;
         }
         let mut steps = Steps::default();
+        let mut last = (f64::NAN, f64::NAN);
         for (k, divisor) in divisors.iter().enumerate() {
             let h = exact_step(x, h0 / divisor);
             let (mut s, mut a, mut big) = (0.0, 0.0, 0.0f64);
@@ -182,7 +183,19 @@ pub fn derivatives(rule: &Rule, samples: &Samples<'_>, parallel: bool) -> Vec<Op
                 big = big.max(v.abs());
             }
             let at = |j: usize| samples.stepped[k * others.len() + j][i];
-            steps.set(k, h, m, s, a, big, (at(plus) - at(minus)).abs(), wsum);
+            let (up, down) = (at(plus), at(minus));
+            // How fast f changes near its samples: across x, and on each side
+            // between this step's sample and the larger step's (near a critical
+            // point f' at x is small, but not at x + h).
+            let mut slope = 0.5 * (up - down).abs() / h;
+            if k > 0 {
+                let wider = steps.h[k - 1] - h;
+                slope = slope
+                    .max((up - last.0).abs() / wider)
+                    .max((down - last.1).abs() / wider);
+            }
+            last = (up, down);
+            steps.set(k, h, m, s, a, big, slope, wsum);
         }
         steps.estimate(x.abs())
     };
@@ -211,7 +224,7 @@ struct Steps {
     local: [[f64; LEVELS]; NUM_STEPS],
     /// Per step: `max |f| / h^m`, the size of a difference of unrelated values.
     unrelated: [f64; NUM_STEPS],
-    /// Per step: `|f(x + h) - f(x - h)| / 2h`, for the argument's rounding.
+    /// Per step: how fast `f` changes near the samples, for the argument's rounding.
     slope: [f64; NUM_STEPS],
 }
 
@@ -232,10 +245,10 @@ fn max_nan(a: f64, b: f64) -> f64 {
 impl Steps {
     /// Step `k` of size `h` for a derivative of order `m`: the weighted sum
     /// `s` of the samples, `a` the sum of the terms' sizes, `big` the largest
-    /// sample, `rise` the size of `f(x + h) - f(x - h)`. (Divisions are the
-    /// cost here: one per step, one per extrapolated entry.)
+    /// sample, `slope` how fast `f` changes near the samples. (Divisions are
+    /// the cost here: one per step, one per extrapolated entry.)
     #[allow(clippy::too_many_arguments)]
-    fn set(&mut self, k: usize, h: f64, m: usize, s: f64, a: f64, big: f64, rise: f64, wsum: f64) {
+    fn set(&mut self, k: usize, h: f64, m: usize, s: f64, a: f64, big: f64, slope: f64, wsum: f64) {
         let inv_h = 1.0 / h;
         let inv = (1..m).fold(inv_h, |p, _| p * inv_h);
         self.h[k] = h;
@@ -243,7 +256,7 @@ impl Steps {
         self.rounding[k][0] = ROUNDING * f64::EPSILON * a * inv;
         self.unit[k][0] = wsum * inv;
         self.unrelated[k] = big * inv;
-        self.slope[k] = 0.5 * rise * inv_h;
+        self.slope[k] = slope;
         for j in 1..levels(k) {
             let ratio = self.h[k - j] * inv_h;
             let q = ratio * ratio;
