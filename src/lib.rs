@@ -28,9 +28,25 @@ fn richardson_plan(order: usize) -> PyResult<(Vec<i64>, Vec<f64>, f64)> {
     ))
 }
 
+/// The most rows one output row of a column function reads around it (its
+/// largest window), from the stencils themselves: the halo that Python's
+/// scale-out checks carry between batches. `None`: no count of rows bounds it.
+#[pyfunction]
+#[pyo3(signature = (function, edge_order=None, order=None, accuracy=None, window_count=None))]
+fn stencil_window(
+    function: &str,
+    edge_order: Option<usize>,
+    order: Option<usize>,
+    accuracy: Option<usize>,
+    window_count: Option<usize>,
+) -> Option<usize> {
+    plugin::stencil_window(function, edge_order, order, accuracy, window_count)
+}
+
 #[pymodule]
 fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(richardson_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(stencil_window, m)?)?;
     Ok(())
 }

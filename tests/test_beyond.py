@@ -530,3 +530,36 @@ def test_plan_kwargs_are_read_as_plain_data_only() -> None:
 
     with pytest.raises(pickle.UnpicklingError, match=r"refused: builtins\.print"):
         _PlainUnpickler(io.BytesIO(pickle.dumps(Boom()))).load()
+
+
+def test_scale_out_checks_name_a_node_they_do_not_know(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plan node of a Polars release this package has not seen: the scope checks refuse
+    # and name it, with or without by.
+    from polars_gradient import _rowwise
+
+    monkeypatch.setattr(_rowwise, "_KNOWN_NODES", _rowwise._KNOWN_NODES - {"BinaryExpr"})
+    lf = frame(n=100).lazy()
+    expr = (pl.col("y") * 2.0).alias("z")
+    unknown = r"has a node 'BinaryExpr' that this version of polars-gradient does not know"
+    with pytest.raises(ValueError, match=unknown):
+        pg.sink_parquet(lf, tmp_path / "a.parquet", expr, by="id")
+    with pytest.raises(ValueError, match=unknown):
+        pg.sink_parquet(lf, tmp_path / "b.parquet", expr)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stencil_windows_come_from_the_compiled_stencils() -> None:
+    # The halo carried between batches: each function's largest window, as Rust's
+    # stencils define it (never restated in Python).
+    from polars_gradient._internal import stencil_window
+
+    assert stencil_window("gradient", edge_order=1) == 2
+    assert stencil_window("gradient", edge_order=2) == 3
+    assert stencil_window("derivative", order=2, accuracy=4) == 7  # even order, with x
+    assert stencil_window("derivative", order=3, accuracy=2) == 5
+    assert stencil_window("savgol", window_count=11) == 11
+    assert stencil_window("savgol") is None  # a width window: no bound in rows
+    assert stencil_window("cumulative_trapezoid") is None
+    assert stencil_window("gradient") is None

@@ -22,7 +22,7 @@ import tempfile
 from array import array
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import polars as pl
 from polars.io.plugins import register_io_source
@@ -221,7 +221,8 @@ def _split(
     bucket = (pl.struct(plan.by).hash(seed=seed) % count).alias(_BUCKET)
     for frame in frames:
         parts = frame.with_columns(bucket).partition_by(_BUCKET, as_dict=True, include_key=False)
-        for (k,), part in parts.items():
+        for key, part in parts.items():
+            k = cast(int, key[0])  # the bucket number (Polars 1.x types keys as object)
             offset = f.seek(0, os.SEEK_END)
             part.write_ipc_stream(f, compression="uncompressed")
             pieces.setdefault(k, array("q")).extend((offset, f.tell() - offset))

@@ -40,8 +40,9 @@ class GradientExpr(pl.Expr):
     def over(self, *args: Any, **kwargs: Any) -> pl.Expr:
         over_keys: Callable[[list[Any]], pl.Expr] | None = getattr(self, "_over_keys", None)
         if over_keys is not None:
+            arguments: dict[str, Any]
             try:
-                arguments = _OVER.bind(self, *args, **kwargs).arguments
+                arguments = dict(_OVER.bind(self, *args, **kwargs).arguments)
             except TypeError:  # arguments Polars does not take: Polars says so below
                 arguments = {}
             keys = _over_partition(arguments)

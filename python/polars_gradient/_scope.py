@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from . import _rowwise
+from ._internal import stencil_window
 
 
 class NotPerKey(ValueError):
@@ -89,6 +90,8 @@ def _why_not_per_key(node: Any, by: Sequence[str]) -> str | None:
     if is_leaf is not None:
         return None if is_leaf else "a literal Series"
     kind, value = _rowwise._kind(node)
+    if kind not in _rowwise._KNOWN_NODES:
+        return _unknown(kind)
     parts = _rowwise.operands(node)
     if parts is None:
         return f"{kind or 'this expression'}, which reads rows of other keys"
@@ -114,7 +117,10 @@ def per_key(exprs: Sequence[pl.Expr], by: Sequence[str], where: str) -> None:
     for e in exprs:
         tree = _rowwise._tree(e)
         why = "a Python function, which cannot be inspected" if tree is None else None
-        why = why or _why_not_per_key(tree, by)
+        try:
+            why = why or _why_not_per_key(tree, by)
+        except _rowwise.UnknownNode as unknown:  # in the keys of a window
+            why = _unknown(unknown.kind)
         if why:
             raise NotPerKey(
                 f"{where}: {_name(e)} is not computed within each key of by={list(by)}: "
@@ -125,17 +131,22 @@ def per_key(exprs: Sequence[pl.Expr], by: Sequence[str], where: str) -> None:
 
 
 def _reach(name: str, kwargs: dict[str, Any]) -> int | None:
-    """Rows on each side that one output row of a plugin may read (generously)."""
-    called = kwargs.get("called") or {}
+    """Rows on each side that one output row of a plugin may read (generously: its
+    largest window, as the compiled stencils say); ``None`` where no count of rows
+    bounds it (width windows, integrals)."""
     if name in _rowwise._OWN_ROW_WISE:
         return 0
-    if name == "gradient":
-        return int(called.get("edge_order", 2)) + 1
-    if name == "derivative":
-        return int(called.get("order", 1)) + int(called.get("accuracy", 2)) + 1
-    if name == "savgol" and called.get("window_count"):
-        return int(called["window_count"])
-    return None  # width windows, integrals: no bound in rows
+    called = kwargs.get("called") or {}
+    try:
+        return stencil_window(
+            name,
+            edge_order=called.get("edge_order"),
+            order=called.get("order"),
+            accuracy=called.get("accuracy"),
+            window_count=called.get("window_count"),
+        )
+    except (TypeError, OverflowError):  # parameters this version did not write
+        return None
 
 
 def _halo(node: Any, nulls: list[tuple[list[Any], int]], outer: int) -> int | None:
@@ -143,6 +154,8 @@ def _halo(node: Any, nulls: list[tuple[list[Any], int]], outer: int) -> int | No
     if is_leaf is not None:
         return 0 if is_leaf else None
     kind, value = _rowwise._kind(node)
+    if kind not in _rowwise._KNOWN_NODES:
+        raise _rowwise.UnknownNode(kind)
     parts = _rowwise.operands(node)
     if parts is None:
         return None
@@ -185,7 +198,10 @@ def halo(exprs: Sequence[pl.Expr], where: str) -> Halo:
     for e in exprs:
         tree = _rowwise._tree(e)
         nulls: list[tuple[list[Any], int]] = []
-        h = None if tree is None else _halo(tree, nulls, 0)
+        try:
+            h = None if tree is None else _halo(tree, nulls, 0)
+        except _rowwise.UnknownNode as unknown:
+            raise NotPerKey(f"{where}: {_name(e)} has {_unknown(unknown.kind)}") from None
         if h is None:
             raise NotPerKey(
                 f"{where}: {_name(e)} may read rows without bound in one series (a grouped, "
@@ -197,6 +213,14 @@ def halo(exprs: Sequence[pl.Expr], where: str) -> Halo:
             exprs_in = [_expr(i) for i in inputs]
             valid.append((pl.all_horizontal([i.is_not_null() for i in exprs_in]), need))
     return Halo(rows, valid)
+
+
+def _unknown(kind: str) -> str:
+    """Why a plan with a node of an unknown kind is refused: the node, named."""
+    return (
+        f"a node {kind!r} that this version of polars-gradient does not know (Polars "
+        f"{pl.__version__}), so it cannot tell which rows the expression reads"
+    )
 
 
 def _name(e: pl.Expr) -> str:

@@ -31,6 +31,21 @@ impl Method {
         }
     }
 
+    /// The most rows one output row's window holds, so no row reads one
+    /// farther than this from it (a generous halo for data split in batches);
+    /// `None` where no count of rows bounds it (width windows, integrals).
+    pub fn window_rows(self) -> Option<usize> {
+        match self {
+            Method::Gradient { edge_order } => Some(min_points(edge_order)),
+            Method::Derivative(st) => Some(st.edge_points().max(st.centred_points(false))),
+            Method::Savgol(sg) => match sg.window {
+                Window::Count(w) => Some(w),
+                Window::HalfWidth(_) => None,
+            },
+            Method::CumulativeTrapezoid => None,
+        }
+    }
+
     /// Whether row `i` reads a fixed window of rows around it, the same for
     /// every row but the `edge_rows` at each end (so a whole column computed
     /// at once is right for every row of a run away from its ends). Only

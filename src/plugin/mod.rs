@@ -18,6 +18,7 @@ mod groups;
 mod inputs;
 mod request;
 
+pub use request::stencil_window;
 use request::{AsFloatKwargs, DerivativeKwargs, Request, RichardsonKwargs};
 
 /// `f` on this library's copy of Polars' thread pool when the call may use

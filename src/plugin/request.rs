@@ -253,3 +253,30 @@ pub struct RichardsonKwargs {
     pub order: usize,
     pub error: bool,
 }
+
+/// The most rows one output row of `function` reads around it (its largest
+/// window), from the core's own stencils; `None` where no count of rows bounds
+/// it (width windows, integrals) or the parameters are not a valid call. For
+/// Python's checks of data split in batches (`stencil_window` in the module).
+pub fn stencil_window(
+    function: &str,
+    edge_order: Option<usize>,
+    order: Option<usize>,
+    accuracy: Option<usize>,
+    window_count: Option<usize>,
+) -> Option<usize> {
+    let method = match function {
+        "gradient" | "gradient_horizontal" => Method::Gradient {
+            edge_order: edge_order?,
+        },
+        "derivative" => Method::Derivative(Stencil {
+            order: order?,
+            accuracy: accuracy?,
+        }),
+        "savgol" => {
+            return window_count;
+        }
+        _ => return None,
+    };
+    method.window_rows()
+}
