@@ -1,4 +1,4 @@
-"""Whether an expression acts row by row, read from Polars' own serialized plan.
+"""Polars' serialized plan read in one place: its node spellings, which expressions are row-wise.
 
 An expression is *row-wise* when each output row depends only on the same row of
 the columns it reads: columns, scalar literals, arithmetic, casts, ``when/then``,
@@ -209,6 +209,19 @@ def operands(node: Any) -> list[Any] | None:
         return [value[k] for k in ("predicate", "truthy", "falsy")]
     if kind == "Function":
         return list(value["input"])
+    return None
+
+
+def window(node: Any) -> tuple[Any, list[Any], str] | None:
+    """A window node (``Over`` in Polars 2, ``Window`` in 1.x): its function, keys and
+    mapping strategy; ``None`` for any other node."""
+    kind, value = _kind(node)
+    if kind == "Over":
+        return value["function"], value["partition_by"], str(value.get("mapping"))
+    if kind == "Window":
+        options = value.get("options")
+        mapping = options.get("Over") if isinstance(options, dict) else None
+        return value["function"], value["partition_by"], str(mapping)
     return None
 
 

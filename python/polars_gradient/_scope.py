@@ -58,18 +58,6 @@ class _PlainUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refused: {module}.{name} in a plan's kwargs")
 
 
-def _over(node: Any) -> tuple[Any, list[Any], str] | None:
-    """A window node (``Over`` in Polars 2, ``Window`` in 1.x): function, keys, mapping."""
-    kind, value = _rowwise._kind(node)
-    if kind == "Over":
-        return value["function"], value["partition_by"], str(value.get("mapping"))
-    if kind == "Window":
-        options = value.get("options")
-        mapping = options.get("Over") if isinstance(options, dict) else None
-        return value["function"], value["partition_by"], str(mapping)
-    return None
-
-
 def _covers(keys: Sequence[Any], by: Sequence[str]) -> bool:
     """Whether the group keys ``keys`` include each column of ``by`` as itself, so that
     each of their groups lies within one key of ``by``; the other keys must be row-wise."""
@@ -78,7 +66,7 @@ def _covers(keys: Sequence[Any], by: Sequence[str]) -> bool:
 
 
 def _why_not_per_key(node: Any, by: Sequence[str]) -> str | None:
-    over = _over(node)
+    over = _rowwise.window(node)
     if over is not None:
         _, keys, mapping = over
         if "GroupsToRows" not in mapping:
