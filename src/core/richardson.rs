@@ -1,15 +1,16 @@
 //! The derivative of a function from its values at stepped points: Richardson extrapolation over a geometric sequence of steps, each estimate's error checked against the smaller steps.
 //!
-//! Central differences `D_k` at `NUM_STEPS` steps `h_k = h_0 / r^k`, from a
-//! largest step that is already small (about `eps^(1/(m + 1.5))` times the
-//! argument's scale at the smallest step), are improved by Richardson
-//! extrapolation (Neville's scheme in `h^2`, over the steps as actually
-//! taken). Each entry of the table gets an error estimate:
+//! Central differences `D_k` at `NUM_STEPS` steps `h_k = h_0 / r^k`, the
+//! smallest of them numdifftools' base step `eps^(1 / (2.5 + 1.3 (m - 1)))`
+//! times the argument's scale (so the largest is already small), are improved
+//! by Richardson extrapolation (Neville's scheme in `h^2`, over the steps as
+//! actually taken). Each entry of the table gets an error estimate:
 //!
 //! - its disagreement with its neighbours in the table (the usual estimate);
-//! - its disagreement with every entry of the same level at a *smaller* step,
-//!   less that entry's own uncertainty: a small step sees features that a
-//!   large one steps over (a bump narrower than the step, a kink), so a large
+//! - its disagreement with every entry of the same level (and every plain
+//!   difference) at a *smaller* step, less that entry's own uncertainty: a
+//!   small step sees features that a large one steps over (a bump narrower
+//!   than the step, a kink), so a large
 //!   step's estimate that the small steps refute is not trusted, however well
 //!   it agrees with the other large steps;
 //! - the rounding of `f`: `eps`-level noise in each value, the noise the
