@@ -19,11 +19,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import polars as pl
+from page import PAGE, write_page  # bench/page.py, beside this script
 from scipy.integrate import cumulative_trapezoid
 from scipy.signal import savgol_filter
 
@@ -592,7 +592,6 @@ def main() -> None:
 
 
 ALL = "W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12,mem"
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
 def markdown_table(results: list[tuple], memory: float | None) -> str:
@@ -612,15 +611,6 @@ def markdown_table(results: list[tuple], memory: float | None) -> str:
     if memory is not None:
         lines += ["", f"Peak extra memory of a 20M-row ungrouped run: {memory:.2f}× the output."]
     return "\n".join(lines)
-
-
-def write_page(table: str) -> None:
-    """Put the table between the page's markers: the one place benchmark figures live."""
-    text = PAGE.read_text(encoding="utf-8")
-    start, end = "<!-- bench-table -->\n", "<!-- /bench-table -->"
-    before, rest = text.split(start, 1)
-    _, after = rest.split(end, 1)
-    PAGE.write_text(before + start + table + "\n" + end + after, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from pathlib import Path
 from statistics import median
 
 import polars as pl
+from page import PAGE, write_page  # bench/page.py, beside this script
 
 import polars_gradient as pg  # also registers .grad
 
@@ -210,6 +211,45 @@ def part2(root: Path, rows: int, keys: int) -> list[tuple[str, int, float, dict[
     return results
 
 
+def dask_table(res: list[tuple[str, list[float]]]) -> str:
+    """Part 1's table and each route's speed-up from 1 to 2 workers, as Markdown."""
+    ref = min(res[0][1])
+    lines = [
+        f"Run of {time.strftime('%Y-%m-%d')} (Polars {pl.__version__}).",
+        "",
+        "| route | best s | median s | best vs one Polars process |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {n} | {min(ts):.1f} | {median(ts):.1f} | {min(ts) / ref:.2f} |" for n, ts in res]
+    lines.append("")
+    d = dict(res)
+    for method in METHODS:
+        for name in ("polars_gradient.dask", "Dask read, shuffle, write"):
+            one, two = (d[dask_label(name, method, w)] for w in (1, 2))
+            lines.append(
+                f"- {name}, {method}: from 1 to 2 workers {min(one) / min(two):.2f}x"
+                f" (best), {median(one) / median(two):.2f}x (median)"
+            )
+    return "\n".join(lines)
+
+
+def sink_table(res: list[tuple[str, int, float, dict[str, float]]]) -> str:
+    """Part 2's table of peak memory against the data's size, as Markdown."""
+    lines = [
+        f"Run of {time.strftime('%Y-%m-%d')} (Polars {pl.__version__}).",
+        "",
+        "| route | rows | data MiB | peak RSS MiB | after imports | peak / data | s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, n, data, m in res:
+        peak = m["peak_mib"]
+        lines.append(
+            f"| {label} | {n:,} | {data:.0f} | {peak:.0f} | {m['base_mib']:.0f} "
+            f"| {peak / data:.2f} | {m['seconds']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -228,31 +268,19 @@ def main() -> None:
         if "1" in args.only:
             rows = ROWS // scale
             print(f"\nPart 1: {rows:,} rows, {KEYS // scale:,} keys, Parquet to Parquet")
-            res = part1(root, rows, KEYS // scale)
-            ref = min(res[0][1])
-            print("| route | best s | median s | best vs one Polars process |")
-            print("|---|---:|---:|---:|")
-            for name, ts in res:
-                print(f"| {name} | {min(ts):.1f} | {median(ts):.1f} | {min(ts) / ref:.2f} |")
-            d = dict(res)
-            for method in METHODS:
-                for name in ("polars_gradient.dask", "Dask read, shuffle, write"):
-                    one, two = (d[dask_label(name, method, w)] for w in (1, 2))
-                    print(
-                        f"{name}, {method}: from 1 to 2 workers {min(one) / min(two):.2f}x"
-                        f" (best), {median(one) / median(two):.2f}x (median)"
-                    )
+            table = dask_table(part1(root, rows, KEYS // scale))
+            print(table)
+            if not args.quick:
+                write_page(table, "scale-dask")
+                print(f"(written to {PAGE.relative_to(PAGE.parents[1])})")
         if "2" in args.only:
             rows = OOC_ROWS // scale
             print(f"\nPart 2: sink_parquet, up to {rows:,} rows, peak RSS of a child process")
-            print("| route | rows | data MiB | peak RSS MiB | after imports | peak / data | s |")
-            print("|---|---:|---:|---:|---:|---:|---:|")
-            for label, n, data, m in part2(root, rows, KEYS // scale):
-                peak = m["peak_mib"]
-                print(
-                    f"| {label} | {n:,} | {data:.0f} | {peak:.0f} | {m['base_mib']:.0f} "
-                    f"| {peak / data:.2f} | {m['seconds']:.1f} |"
-                )
+            table = sink_table(part2(root, rows, KEYS // scale))
+            print(table)
+            if not args.quick:
+                write_page(table, "scale-sink")
+                print(f"(written to {PAGE.relative_to(PAGE.parents[1])})")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
