@@ -577,6 +577,12 @@ def main() -> None:
             rtol=1e-7,
         )
 
+    if "W13" in only:
+        results += counters_windowed(rng, 2_000_000 // scale, 1000 // scale, repeat)
+
+    if "W14" in only:
+        results += counters_agg(rng, mid, repeat)
+
     memory = None
     if "mem" in only:
         n = 2 * big
@@ -591,7 +597,139 @@ def main() -> None:
         print(f"(written to {PAGE.relative_to(PAGE.parents[1])})")
 
 
-ALL = "W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12,mem"
+ALL = "W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12,W13,W14,mem"
+
+
+# --- the rate family: windows (W13) and whole-group reductions (W14) -------------------------
+
+
+def scrapes(rng: np.random.Generator, rows: int, series: int) -> pl.DataFrame:
+    """Counters of ``series`` targets scraped every 15 s (with a little jitter), interleaved
+    in time as a scrape store holds them, with a reset now and then; Datetime("ms")."""
+    per = rows // series
+    s = np.tile(np.arange(series), per)
+    k = np.repeat(np.arange(per), series)
+    t = 1_764_000_000_000 + k * 15_000 + s * 7 + rng.integers(0, 200, rows)
+    inc = rng.exponential(10.0, (per, series))
+    inc[rng.random((per, series)) < 0.002] = -1e12  # resets
+    c = np.maximum(np.cumsum(inc, axis=0), 0).ravel() + rng.uniform(0, 5, rows)
+    return pl.DataFrame({"s": s, "t": t, "c": c}).with_columns(pl.col("t").cast(pl.Datetime("ms")))
+
+
+def least_squares_rolling(window: str) -> pl.Expr:
+    """deriv by hand: the least-squares slope from five ``rolling_sum_by`` per series, with
+    x in seconds from the series' first sample (without that shift, x^2 of epoch seconds
+    loses every digit of the slope)."""
+    x = (pl.col("t") - pl.col("t").min()).dt.total_milliseconds().cast(pl.Float64) / 1000
+    y = pl.col("c")
+
+    def rs(e: pl.Expr) -> pl.Expr:
+        return e.rolling_sum_by("t", window)
+
+    n, sx, sy = rs(y * 0 + 1), rs(x), rs(y)
+    return ((n * rs(x * y) - sx * sy) / (n * rs(x * x) - sx * sx)).alias("c")
+
+
+def counters_windowed(rng: np.random.Generator, rows: int, series: int, repeat: int) -> list:
+    """W13: rate and deriv over trailing windows, per series (the issue's goals)."""
+    df = scrapes(rng, rows, series)
+    c = pl.col("c").grad
+    out = []
+    title = f"W13a: rate(window='5m').over, {rows:,} rows, {series:,} series"
+    out += workload(
+        title,
+        [
+            Candidate(
+                "rate(window='5m').over('s')",
+                lambda: df.select(c.rate(x="t", window="5m").over("s"))["c"],
+            ),
+            Candidate(
+                "rolling_sum_by('t', '5m').over('s')",
+                lambda: df.select(pl.col("c").rolling_sum_by("t", "5m").over("s"))["c"],
+                reference=True,
+                check=False,
+            ),
+        ],
+        repeat,
+    )
+    out += workload(
+        f"W13b: deriv(window='5m').over, {rows:,} rows, {series:,} series",
+        [
+            Candidate(
+                "deriv(window='5m').over('s')",
+                lambda: df.select(c.deriv(x="t", window="5m").over("s"))["c"],
+            ),
+            Candidate(
+                "least squares from five rolling_sum_by",
+                lambda: df.select(least_squares_rolling("5m").over("s"))["c"],
+                reference=True,
+            ),
+        ],
+        repeat,
+        rtol=1e-6,
+    )
+    out += workload(
+        f"W13c: rate, window 1h (240 samples) against 5m (20), {rows:,} rows",
+        [
+            Candidate(
+                "rate(window='1h').over('s')",
+                lambda: df.select(c.rate(x="t", window="1h").over("s"))["c"],
+            ),
+            Candidate(
+                "rate(window='5m').over('s')",
+                lambda: df.select(c.rate(x="t", window="5m").over("s"))["c"],
+                reference=True,
+                check=False,
+            ),
+        ],
+        repeat,
+    )
+    return out
+
+
+def hand_written_reductions() -> dict[str, pl.Expr]:
+    """The expert's group_by().agg() expressions for the same numbers (no nulls, no NaN)."""
+    y, x = pl.col("y"), pl.col("x")
+    prev = y.shift(1)
+    increase = y.last() - y.first() + pl.when(y < prev).then(prev).otherwise(0.0).sum()
+    xs = x.cast(pl.Float64)
+    return {
+        "trapezoid": ((y + prev) * 0.5 * x.diff()).sum(),
+        "increase": increase,
+        "rate": increase / (xs.last() - xs.first()),
+        "delta": y.last() - y.first(),
+        "deriv": pl.cov(xs, y) / xs.var(),
+        "resets": (y < prev).sum(),
+        "changes": (y != prev).sum(),
+    }
+
+
+def counters_agg(rng: np.random.Generator, rows: int, repeat: int) -> list:
+    """W14: each reduction inside group_by().agg() at rows / 10 groups, against the
+    hand-written expression for the same numbers."""
+    groups = rows // 10
+    keys = np.repeat(np.arange(groups), 10)
+    y = np.cumsum(rng.exponential(1.0, rows))
+    y[rng.random(rows) < 0.05] = 0.5  # resets
+    df = pl.DataFrame({"id": keys, "y": y, "x": np.cumsum(rng.uniform(0.5, 1.5, rows))})
+    by_hand = hand_written_reductions()
+    out = []
+    for name, expr in by_hand.items():
+        ours = getattr(pl.col("y").grad, name)(x="x")
+
+        def run(e: pl.Expr) -> pl.Series:
+            return df.group_by("id", maintain_order=True).agg(e.alias("y"))["y"]
+
+        out += workload(
+            f"W14: group_by().agg({name}), {rows:,} rows in {groups:,} groups",
+            [
+                Candidate(f"grad.{name}(x='x')", lambda o=ours: run(o)),
+                Candidate("hand-written Polars", lambda e=expr: run(e), reference=True),
+            ],
+            repeat,
+            rtol=1e-7,
+        )
+    return out
 
 
 def markdown_table(results: list[tuple], memory: float | None) -> str:

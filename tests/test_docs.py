@@ -13,6 +13,8 @@ MODULES = [
     "polars_gradient._functions",
     "polars_gradient._smooth",
     "polars_gradient._integrals",
+    "polars_gradient._counters",
+    "polars_gradient._range_query",
     "polars_gradient._outofcore",
     "polars_gradient.dask",
 ]

@@ -12,7 +12,23 @@ import pytest
 
 import polars_gradient as pg
 
-METHODS = ["gradient", "derivative", "savgol", "cumulative_trapezoid", "trapezoid"]
+METHODS = [
+    "gradient",
+    "derivative",
+    "savgol",
+    "cumulative_trapezoid",
+    "trapezoid",
+    "rate",
+    "increase",
+    "delta",
+    "irate",
+    "idelta",
+    "deriv",
+    "predict_linear",
+    "resets",
+    "changes",
+    "unwrap_counter",
+]
 
 
 def documented(function: Callable[..., Any]) -> list[str]:

@@ -6,7 +6,9 @@ import datetime as dt
 
 import polars as pl
 
+from polars_gradient import _counters
 from polars_gradient._checks import IntoExpr, IntoKeys
+from polars_gradient._counters import Width
 from polars_gradient._gradient import derivative as _derivative
 from polars_gradient._gradient import gradient as _gradient
 from polars_gradient._integrals import cumulative_trapezoid as _cumulative_trapezoid
@@ -267,3 +269,367 @@ class GradientNamespace:
         3.0
         """
         return _trapezoid(self._expr, x, spacing=spacing, per=per, ignore_nulls=ignore_nulls)
+
+    def rate(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``rate()`` over a trailing window (per second for a temporal ``x``).
+
+        ``pl.col("c").grad.rate(...)`` is ``polars_gradient.rate("c", ...)``; see
+        :func:`polars_gradient.rate` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, one per row (or one value with ``window=None``).
+        """
+        return _counters.rate(
+            self._expr,
+            x,
+            window=window,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def increase(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``increase()``: a counter's growth over a window, resets included.
+
+        ``pl.col("c").grad.increase(...)`` is ``polars_gradient.increase("c", ...)``; see
+        :func:`polars_gradient.increase` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, one per row (or one value with ``window=None``).
+        """
+        return _counters.increase(
+            self._expr,
+            x,
+            window=window,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def delta(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``delta()``: a gauge's change over a trailing window.
+
+        ``pl.col("c").grad.delta(...)`` is ``polars_gradient.delta("c", ...)``; see
+        :func:`polars_gradient.delta` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, one per row (or one value with ``window=None``).
+        """
+        return _counters.delta(
+            self._expr,
+            x,
+            window=window,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def irate(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``irate()``: the rate from the last two samples of a trailing window.
+
+        ``pl.col("c").grad.irate(...)`` is ``polars_gradient.irate("c", ...)``; see
+        :func:`polars_gradient.irate` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, one per row (or one value with ``window=None``).
+        """
+        return _counters.irate(
+            self._expr,
+            x,
+            window=window,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def idelta(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``idelta()``: the difference of a window's last two samples.
+
+        ``pl.col("c").grad.idelta(...)`` is ``polars_gradient.idelta("c", ...)``; see
+        :func:`polars_gradient.idelta` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, one per row (or one value with ``window=None``).
+        """
+        return _counters.idelta(
+            self._expr,
+            x,
+            window=window,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def deriv(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``deriv()``: the least-squares slope over a trailing window.
+
+        ``pl.col("c").grad.deriv(...)`` is ``polars_gradient.deriv("c", ...)``; see
+        :func:`polars_gradient.deriv` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, one per row (or one value with ``window=None``).
+        """
+        return _counters.deriv(
+            self._expr,
+            x,
+            window=window,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def predict_linear(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        ahead: Width,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``predict_linear()``: the least-squares line ``ahead`` of each row.
+
+        ``pl.col("c").grad.predict_linear(...)`` is
+        ``polars_gradient.predict_linear("c", ...)``; see
+        :func:`polars_gradient.predict_linear` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        ahead
+            How far after each row to predict (see the function form).
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, one per row (or one value with ``window=None``).
+        """
+        return _counters.predict_linear(
+            self._expr,
+            x,
+            window=window,
+            ahead=ahead,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def resets(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``resets()``: the counter resets within a trailing window.
+
+        ``pl.col("c").grad.resets(...)`` is ``polars_gradient.resets("c", ...)``; see
+        :func:`polars_gradient.resets` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            UInt32 counts, one per row (or one value with ``window=None``).
+        """
+        return _counters.resets(
+            self._expr,
+            x,
+            window=window,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def changes(
+        self,
+        x: IntoExpr,
+        *,
+        window: Width | None = None,
+        per: str | dt.timedelta | None = None,
+        partition_by: IntoKeys | None = None,
+    ) -> pl.Expr:
+        """Return PromQL's ``changes()``: the value changes within a trailing window.
+
+        ``pl.col("c").grad.changes(...)`` is ``polars_gradient.changes("c", ...)``; see
+        :func:`polars_gradient.changes` for PromQL's rules, nulls and dtypes.
+
+        Parameters
+        ----------
+        x
+            The samples' times (Date, Datetime, Duration) or coordinates (numbers).
+        window
+            The trailing window ``(x_i - window, x_i]``: a duration for a temporal
+            ``x``, a number for a numeric one; ``None``: the whole series, one value.
+        per
+            For a temporal ``x``: the result's time unit (default one second).
+        partition_by
+            Column name(s) or expression(s): one series per group, in one pass.
+
+        Returns
+        -------
+        polars.Expr
+            UInt32 counts, one per row (or one value with ``window=None``).
+        """
+        return _counters.changes(
+            self._expr,
+            x,
+            window=window,
+            per=per,
+            partition_by=partition_by,
+        )
+
+    def unwrap_counter(self, *, partition_by: IntoKeys | None = None) -> pl.Expr:
+        """Return the counter with its resets undone (after a drop, on from the value before).
+
+        See :func:`polars_gradient.unwrap_counter`.
+
+        Parameters
+        ----------
+        partition_by
+            Column name(s) or expression(s): undo resets within each group.
+
+        Returns
+        -------
+        polars.Expr
+            Float64, same length and name.
+        """
+        return _counters.unwrap_counter(self._expr, partition_by=partition_by)

@@ -47,6 +47,20 @@ _ENTRY = {
     "derivative": "differentiate",
     "savgol": "differentiate",
     "cumulative_trapezoid": "differentiate",
+    **dict.fromkeys(
+        (
+            "rate",
+            "increase",
+            "delta",
+            "irate",
+            "idelta",
+            "deriv",
+            "predict_linear",
+            "resets",
+            "changes",
+        ),
+        "differentiate",
+    ),
 }
 
 

@@ -45,7 +45,8 @@ def _plugin(function: Any) -> tuple[str, dict[str, Any]] | None:
     # The function called (one entry point serves several: the kwargs name it).
     called = loaded.get("called")
     if isinstance(called, dict) and isinstance(called.get("function"), str):
-        symbol = called["function"]
+        # The rate family's functions share one tag; its kind names the function.
+        symbol = called.get("kind") if isinstance(called.get("kind"), str) else called["function"]
     return symbol, loaded
 
 

@@ -1,5 +1,6 @@
 //! One series: its derivative by a method (numpy's formulas, Fornberg's weights, Savitzky–Golay) or its running integral, under a null policy.
 
+use super::counters::{self, Counter};
 use super::fd::{derivative_range, Stencil};
 use super::integrate;
 use super::numpy::{first_edge, gradient_range, last_edge, min_points, stencil};
@@ -11,10 +12,14 @@ use super::types::{Coord, Float, Slot, Spacing, Unit};
 /// derivative (`super::savgol`), or the running trapezoid integral.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Method {
-    Gradient { edge_order: usize },
+    Gradient {
+        edge_order: usize,
+    },
     Derivative(Stencil),
     Savgol(Savgol),
     CumulativeTrapezoid,
+    /// PromQL's rate family over a trailing window (`super::counters`).
+    Counter(Counter),
 }
 
 impl Method {
@@ -27,7 +32,7 @@ impl Method {
                 Window::Count(w) => w,
                 Window::HalfWidth(_) => sg.polyorder + 1,
             },
-            Method::CumulativeTrapezoid => 1,
+            Method::CumulativeTrapezoid | Method::Counter(_) => 1,
         }
     }
 
@@ -42,7 +47,7 @@ impl Method {
                 Window::Count(w) => Some(w),
                 Window::HalfWidth(_) => None,
             },
-            Method::CumulativeTrapezoid => None,
+            Method::CumulativeTrapezoid | Method::Counter(_) => None,
         }
     }
 
@@ -54,7 +59,7 @@ impl Method {
         match self {
             Method::Gradient { .. } | Method::Derivative(_) => true,
             Method::Savgol(sg) => matches!(sg.window, Window::Count(_)),
-            Method::CumulativeTrapezoid => false,
+            Method::CumulativeTrapezoid | Method::Counter(_) => false,
         }
     }
 
@@ -66,7 +71,7 @@ impl Method {
             Method::Gradient { .. } => 1,
             Method::Derivative(st) => (st.centred_points(uniform) - 1) / 2,
             Method::Savgol(sg) => sg.count() / 2,
-            Method::CumulativeTrapezoid => unreachable!("not a stencil"),
+            Method::CumulativeTrapezoid | Method::Counter(_) => unreachable!("not a stencil"),
         }
     }
 
@@ -103,7 +108,7 @@ impl Method {
                     self.range(ys, sp, tail, &mut o[tail..]);
                 }
             }
-            Method::CumulativeTrapezoid => unreachable!("not a stencil"),
+            Method::CumulativeTrapezoid | Method::Counter(_) => unreachable!("not a stencil"),
         }
     }
 
@@ -114,7 +119,7 @@ impl Method {
             Method::Gradient { edge_order } => valid[stencil(i, n, edge_order)].iter().all(|&v| v),
             Method::Derivative(st) => valid[st.window(i, n, uniform)].iter().all(|&v| v),
             Method::Savgol(sg) => valid[sg.count_window(i, n)].iter().all(|&v| v),
-            Method::CumulativeTrapezoid => unreachable!("not a stencil"),
+            Method::CumulativeTrapezoid | Method::Counter(_) => unreachable!("not a stencil"),
         }
     }
 
@@ -130,7 +135,7 @@ impl Method {
             Method::Gradient { edge_order } => gradient_range(y, spacing, edge_order, start, out),
             Method::Derivative(st) => derivative_range(y, spacing, st, start, out),
             Method::Savgol(sg) => sg.range(y, spacing, start, out),
-            Method::CumulativeTrapezoid => unreachable!("not a stencil"),
+            Method::CumulativeTrapezoid | Method::Counter(_) => unreachable!("not a stencil"),
         }
     }
 }
@@ -223,6 +228,18 @@ fn full<T: Float, X: Coord, S: Slot<T>>(
     let uniform = matches!(spacing, Spacing::Uniform(_));
     match method {
         Method::CumulativeTrapezoid => integrate::cumulative(y, spacing, valid, out, out_valid),
+        Method::Counter(c) => {
+            let ov = out_valid.expect("a window function needs an output validity");
+            match spacing {
+                Spacing::Coords(x, unit) => counters::series(y, x, valid, c, unit, out, ov),
+                // Python requires x; row positions times the step keep this total.
+                Spacing::Uniform(h) => {
+                    let rows: Vec<i64> = (0..y.len() as i64).collect();
+                    let unit = Unit { num: h, den: 1.0 };
+                    counters::series(y, &rows, valid, c, unit, out, ov)
+                }
+            }
+        }
         Method::Savgol(sg) if !method.is_stencil() => {
             let ov = out_valid.expect("a width window needs an output validity");
             match spacing {

@@ -2,6 +2,8 @@
 
 use polars::prelude::*;
 
+use crate::core::counters::Kind;
+
 const Y_ACCEPTED: &str =
     "an integer, float or decimal column, or a List or Array of integers, floats or decimals";
 const X_ACCEPTED: &str = "an integer, float, decimal, Date, Datetime or Duration column";
@@ -156,4 +158,23 @@ pub fn float_dtype(f32: bool) -> DataType {
     } else {
         DataType::Float64
     }
+}
+
+/// `dtype` (a float, or a List or Array of floats) with its values' dtype replaced.
+pub fn with_inner(dtype: &DataType, values: DataType) -> DataType {
+    match dtype {
+        DataType::List(_) => DataType::List(Box::new(values)),
+        DataType::Array(_, width) => DataType::Array(Box::new(values), *width),
+        _ => values,
+    }
+}
+
+/// The rate family's output: counts (`resets`, `changes`) as `UInt32`, as
+/// Polars counts; the rest `Float64`, as PromQL's floats.
+pub fn counter_dtype(dtype: &DataType, kind: Kind) -> DataType {
+    let values = match kind {
+        Kind::Resets | Kind::Changes => DataType::UInt32,
+        _ => DataType::Float64,
+    };
+    with_inner(dtype, values)
 }

@@ -8,7 +8,8 @@ use super::dispatch::{self, dispatch, Job};
 use super::dtypes::{self, ensure_number, float_dtype};
 use super::groups::{find_groups, Groups};
 use super::inputs::{split, Rows};
-use super::request::{Request, RichardsonKwargs};
+use super::order::check_ascending;
+use super::request::{CoordinateKwargs, Request, RichardsonKwargs};
 use crate::core::drivers::{self, Output, Validity};
 use crate::core::richardson::{self, Rule, Samples};
 
@@ -18,6 +19,10 @@ pub fn derivative_field(fields: &[Field], req: &Request) -> PolarsResult<Field> 
     let dtype = dtypes::output_dtype(req.name, inputs.y, inputs.x)?;
     req.unit(inputs.x)?;
     req.method_for(inputs.x)?;
+    let dtype = match req.counter() {
+        Some(kind) => dtypes::counter_dtype(&dtype, kind),
+        None => dtype,
+    };
     Ok(Field::new(inputs.y.name().clone(), dtype))
 }
 
@@ -26,32 +31,49 @@ pub fn derivative_field(fields: &[Field], req: &Request) -> PolarsResult<Field> 
 pub fn differentiate(inputs: &[Series], req: &Request, parallel: bool) -> PolarsResult<Series> {
     let split = split(inputs, req)?;
     let (yf, xf) = split.fields();
-    let out_dtype = dtypes::output_dtype(req.name, &yf, xf.as_ref())?;
+    let final_dtype = dtypes::output_dtype(req.name, &yf, xf.as_ref())?;
     let unit = req.unit(xf.as_ref())?;
     let method = req.method_for(xf.as_ref())?;
     split.check_lengths(req.name)?;
+    // The rate family computes in Float64 (counts too), cast at the end.
+    let out_dtype = match req.counter() {
+        Some(_) => dtypes::with_inner(&final_dtype, DataType::Float64),
+        None => final_dtype.clone(),
+    };
     let (y, x) = (split.y, split.x);
     let job = |groups| Job {
         method,
         h: req.spacing,
         unit,
-        ignore_nulls: req.ignore_nulls,
+        ignore_nulls: req.ignore_nulls && req.counter().is_none(),
         groups,
         parallel,
     };
-    if !matches!(y.dtype(), DataType::List(_) | DataType::Array(..)) {
-        return dispatch(y, x, &out_dtype, &job(&find_groups(split.keys, parallel)?));
-    }
-    let rows = Rows::of(y, req.name)?;
-    let x_values = x.map(|x| rows.aligned(x, y, req.name)).transpose()?;
-    let inner_dtype = dtypes::inner(&out_dtype).clone();
-    let values = if rows.values.is_empty() {
-        Series::new_empty(y.name().clone(), &inner_dtype)
+    let out = if !matches!(y.dtype(), DataType::List(_) | DataType::Array(..)) {
+        let groups = find_groups(split.keys, parallel)?;
+        if let (Some(_), Some(x)) = (req.counter(), x) {
+            check_ascending(req.name, x, &groups)?;
+        }
+        dispatch(y, x, &out_dtype, &job(&groups))?
     } else {
-        let groups = Groups::Consecutive(rows.bounds.clone());
-        dispatch(&rows.values, x_values.as_ref(), &inner_dtype, &job(&groups))?
+        let rows = Rows::of(y, req.name)?;
+        let x_values = x.map(|x| rows.aligned(x, y, req.name)).transpose()?;
+        let inner_dtype = dtypes::inner(&out_dtype).clone();
+        let values = if rows.values.is_empty() {
+            Series::new_empty(y.name().clone(), &inner_dtype)
+        } else {
+            let groups = Groups::Consecutive(rows.bounds.clone());
+            if let (Some(_), Some(x)) = (req.counter(), x_values.as_ref()) {
+                check_ascending(req.name, x, &groups)?;
+            }
+            dispatch(&rows.values, x_values.as_ref(), &inner_dtype, &job(&groups))?
+        };
+        rows.rebuild(values, y.name().clone(), &out_dtype)?
     };
-    rows.rebuild(values, y.name().clone(), &out_dtype)
+    match req.counter() {
+        Some(kind) => out.cast(&dtypes::counter_dtype(&final_dtype, kind)),
+        None => Ok(out),
+    }
 }
 
 /// The output field of `trapezoid`: one float, by the rule of `gradient` (for
@@ -323,4 +345,54 @@ pub fn richardson(
     }
     let fields = [value, column("error", errors)];
     Ok(StructChunked::from_series(name, n, fields.iter())?.into_series())
+}
+
+/// The output field of `coordinate`: Float64, checking `x`'s dtype against
+/// `per` and `ahead`.
+pub fn coordinate_field(x: &Field, kw: &CoordinateKwargs) -> PolarsResult<Field> {
+    coordinate_factor(x, kw)?;
+    Ok(Field::new(x.name().clone(), DataType::Float64))
+}
+
+/// One tick of `x` in the result's unit (seconds, or `per`, for a temporal `x`).
+fn coordinate_factor(x: &Field, kw: &CoordinateKwargs) -> PolarsResult<f64> {
+    let name = &kw.name;
+    let unit_ns = dtypes::temporal_unit_ns(x.dtype());
+    polars_ensure!(
+        unit_ns.is_some() || dtypes::is_number(x.dtype()),
+        InvalidOperation: "{}: x column '{}' has dtype {}; accepted: an integer, float, decimal, \
+        Date, Datetime or Duration column", name, x.name(), dtypes::dtype_name(x.dtype())
+    );
+    match (unit_ns, kw.ahead_is_duration) {
+        (Some(_), Some(false)) => polars_bail!(
+            InvalidOperation: "{}: x column '{}' has dtype {}, so give ahead as a duration \
+            (for example ahead=\"1h\" or a datetime.timedelta)", name, x.name(), dtypes::dtype_name(x.dtype())
+        ),
+        (None, Some(true)) => polars_bail!(
+            InvalidOperation: "{}: a duration ahead needs a temporal x, but x column '{}' has dtype {}; \
+            give ahead as a number in x's units", name, x.name(), dtypes::dtype_name(x.dtype())
+        ),
+        _ => {}
+    }
+    match (unit_ns, kw.per_ns) {
+        (Some(unit_ns), per) => Ok(unit_ns as f64 / per.unwrap_or(1_000_000_000) as f64),
+        (None, None) => Ok(1.0),
+        (None, Some(_)) => polars_bail!(
+            InvalidOperation: "{}: per is only for a temporal x, but x column '{}' has dtype {}; \
+            accepted with per: a Date, Datetime or Duration column", name, x.name(), dtypes::dtype_name(x.dtype())
+        ),
+    }
+}
+
+/// `x` as Float64 ticks, or the factor on every row (`coordinate_factor`).
+pub fn coordinate(x: &Series, kw: &CoordinateKwargs) -> PolarsResult<Series> {
+    let factor = coordinate_factor(&x.field(), kw)?;
+    if kw.factor {
+        return Ok(Series::new(x.name().clone(), vec![factor; x.len()]));
+    }
+    if dtypes::temporal_unit_ns(x.dtype()).is_some() {
+        x.to_physical_repr().cast(&DataType::Float64)
+    } else {
+        x.cast(&DataType::Float64)
+    }
 }

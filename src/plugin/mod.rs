@@ -16,10 +16,11 @@ mod dtypes;
 mod functions;
 mod groups;
 mod inputs;
+mod order;
 mod request;
 
 pub use request::stencil_window;
-use request::{AsFloatKwargs, DerivativeKwargs, Request, RichardsonKwargs};
+use request::{AsFloatKwargs, CoordinateKwargs, DerivativeKwargs, Request, RichardsonKwargs};
 
 /// `f` on this library's copy of Polars' thread pool when the call may use
 /// threads (Polars runs it alone, not one call per group) and its input is long
@@ -98,6 +99,19 @@ fn as_float_output(fields: &[Field], kwargs: AsFloatKwargs) -> PolarsResult<Fiel
 #[polars_expr(output_type_func_with_kwargs=as_float_output)]
 fn as_float(inputs: &[Series], kwargs: AsFloatKwargs) -> PolarsResult<Series> {
     functions::as_float(&inputs[0], &kwargs.what)
+}
+
+fn coordinate_output(fields: &[Field], kwargs: CoordinateKwargs) -> PolarsResult<Field> {
+    functions::coordinate_field(&fields[0], &kwargs)
+}
+
+/// The rate family's whole-series reductions, built from Polars expressions:
+/// `x` as Float64 ticks (a temporal `x`'s integer count of its unit) or, with
+/// `factor`, the length of one tick in the result's unit on every row.
+/// Elementwise, so Polars calls it once on a whole column, not per group.
+#[polars_expr(output_type_func_with_kwargs=coordinate_output)]
+fn coordinate(inputs: &[Series], kwargs: CoordinateKwargs) -> PolarsResult<Series> {
+    functions::coordinate(&inputs[0], &kwargs)
 }
 
 fn richardson_output(fields: &[Field], kwargs: RichardsonKwargs) -> PolarsResult<Field> {

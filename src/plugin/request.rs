@@ -4,6 +4,7 @@ use polars::prelude::*;
 use serde::Deserialize;
 
 use super::dtypes::{dtype_name, inner, temporal_unit_ns};
+use crate::core::counters::{Counter, Kind};
 use crate::core::fd::Stencil;
 use crate::core::savgol::{Savgol, Window};
 use crate::core::series::Method;
@@ -36,6 +37,49 @@ pub enum Called {
     },
     CumulativeTrapezoid,
     Trapezoid,
+    /// PromQL's rate family: `kind` one of `rate`, `increase`, `delta`,
+    /// `irate`, `idelta`, `deriv`, `predict_linear`, `resets`, `changes`; the
+    /// window and `ahead` each a width in `x`'s units or a duration in ns.
+    Counter {
+        kind: CounterKind,
+        window_width: Option<f64>,
+        window_ns: Option<i64>,
+        #[serde(default)]
+        ahead_width: Option<f64>,
+        #[serde(default)]
+        ahead_ns: Option<i64>,
+    },
+}
+
+/// The name of a function of the rate family, as Python sends it.
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterKind {
+    Rate,
+    Increase,
+    Delta,
+    Irate,
+    Idelta,
+    Deriv,
+    PredictLinear,
+    Resets,
+    Changes,
+}
+
+impl CounterKind {
+    fn parts(self) -> (&'static str, Kind) {
+        match self {
+            CounterKind::Rate => ("rate", Kind::Rate),
+            CounterKind::Increase => ("increase", Kind::Increase),
+            CounterKind::Delta => ("delta", Kind::Delta),
+            CounterKind::Irate => ("irate", Kind::Irate),
+            CounterKind::Idelta => ("idelta", Kind::Idelta),
+            CounterKind::Deriv => ("deriv", Kind::Deriv),
+            CounterKind::PredictLinear => ("predict_linear", Kind::PredictLinear),
+            CounterKind::Resets => ("resets", Kind::Resets),
+            CounterKind::Changes => ("changes", Kind::Changes),
+        }
+    }
 }
 
 /// Keyword arguments of `gradient`, `derivative` and `gradient_horizontal`, as
@@ -74,6 +118,8 @@ pub struct Request {
     /// A Savitzky–Golay window given as a duration: its half-width in `x`'s
     /// units is known only with `x`'s dtype (`Request::method_for`).
     pub window_ns: Option<i64>,
+    /// A rate-family `ahead` given as a duration, resolved like `window_ns`.
+    pub ahead_ns: Option<i64>,
 }
 
 impl Request {
@@ -141,6 +187,35 @@ impl Request {
             }
             Called::CumulativeTrapezoid => ("cumulative_trapezoid", Method::CumulativeTrapezoid),
             Called::Trapezoid => ("trapezoid", Method::CumulativeTrapezoid),
+            Called::Counter {
+                kind,
+                window_width,
+                window_ns,
+                ahead_width,
+                ahead_ns,
+            } => {
+                let (name, kind) = kind.parts();
+                let window = match (window_width, window_ns) {
+                    (Some(w), None) => w,
+                    // Resolved with x's dtype.
+                    (None, Some(ns)) => {
+                        polars_ensure!(ns > 0, InvalidOperation: "{}: window must be a positive duration", name);
+                        f64::NAN
+                    }
+                    _ => polars_bail!(InvalidOperation: "{}: give exactly one window", name),
+                };
+                polars_ensure!(
+                    window.is_nan() || (window.is_finite() && window > 0.0),
+                    InvalidOperation: "{}: window must be a finite positive number, got {}", name, window
+                );
+                let ahead = ahead_width.unwrap_or(if ahead_ns.is_some() { f64::NAN } else { 0.0 });
+                let counter = Counter {
+                    kind,
+                    window,
+                    ahead,
+                };
+                (name, Method::Counter(counter))
+            }
         };
         polars_ensure!(
             kwargs.spacing.is_finite() && kwargs.spacing != 0.0,
@@ -155,7 +230,11 @@ impl Request {
             ignore_nulls: kwargs.ignore_nulls,
             per_ns: kwargs.per_ns,
             window_ns: match kwargs.called {
-                Called::Savgol { window_ns, .. } => window_ns,
+                Called::Savgol { window_ns, .. } | Called::Counter { window_ns, .. } => window_ns,
+                _ => None,
+            },
+            ahead_ns: match kwargs.called {
+                Called::Counter { ahead_ns, .. } => ahead_ns,
                 _ => None,
             },
         })
@@ -165,32 +244,64 @@ impl Request {
     /// number width a numeric `x`, a duration a temporal one (converted here
     /// to `x`'s units).
     pub fn method_for(&self, x: Option<&Field>) -> PolarsResult<Method> {
-        let Method::Savgol(sg) = self.method else {
-            return Ok(self.method);
-        };
-        let Window::HalfWidth(half) = sg.window else {
-            return Ok(self.method);
-        };
+        match self.method {
+            Method::Savgol(sg) => {
+                let Window::HalfWidth(half) = sg.window else {
+                    return Ok(self.method);
+                };
+                let width = self.width_for(x, "window", half * 2.0, self.window_ns)?;
+                Ok(Method::Savgol(Savgol {
+                    window: Window::HalfWidth(width / 2.0),
+                    ..sg
+                }))
+            }
+            Method::Counter(c) => Ok(Method::Counter(Counter {
+                window: self.width_for(x, "window", c.window, self.window_ns)?,
+                ahead: match c.kind {
+                    Kind::PredictLinear => self.width_for(x, "ahead", c.ahead, self.ahead_ns)?,
+                    _ => c.ahead,
+                },
+                ..c
+            })),
+            _ => Ok(self.method),
+        }
+    }
+
+    /// A width in `x`'s units: a number for a numeric `x`, a duration (in ns,
+    /// converted here) for a temporal one; anything else a clear error.
+    fn width_for(
+        &self,
+        x: Option<&Field>,
+        what: &str,
+        width: f64,
+        ns: Option<i64>,
+    ) -> PolarsResult<f64> {
+        let name = self.name;
         let Some(x) = x else {
-            polars_bail!(InvalidOperation: "savgol: a window width needs x; without x give window as an odd number of rows")
+            polars_bail!(InvalidOperation: "{}: a {} width needs x; without x give window as an odd number of rows", name, what)
         };
         let unit_ns = temporal_unit_ns(inner(x.dtype()));
-        let half = match (unit_ns, self.window_ns) {
-            (None, None) => half,
-            (Some(unit_ns), Some(ns)) => ns as f64 / unit_ns as f64 / 2.0,
+        Ok(match (unit_ns, ns) {
+            (None, None) => width,
+            (Some(unit_ns), Some(ns)) => ns as f64 / unit_ns as f64,
             (None, Some(_)) => polars_bail!(
-                InvalidOperation: "savgol: a duration window needs a temporal x, but x column '{}' has dtype {}; \
-                give the width as a number in x's units", x.name(), dtype_name(x.dtype())
+                InvalidOperation: "{}: a duration {} needs a temporal x, but x column '{}' has dtype {}; \
+                give the width as a number in x's units", name, what, x.name(), dtype_name(x.dtype())
             ),
             (Some(_), None) => polars_bail!(
-                InvalidOperation: "savgol: x column '{}' has dtype {}, so give the window width as a duration \
-                (for example window=\"10m\" or a datetime.timedelta)", x.name(), dtype_name(x.dtype())
+                InvalidOperation: "{}: x column '{}' has dtype {}, so give {} as a duration \
+                (for example {}=\"10m\" or a datetime.timedelta)", name, x.name(), dtype_name(x.dtype()),
+                if what == "window" { "the window width" } else { what }, what
             ),
-        };
-        Ok(Method::Savgol(Savgol {
-            window: Window::HalfWidth(half),
-            ..sg
-        }))
+        })
+    }
+
+    /// The rate-family function asked for, if it is one.
+    pub fn counter(&self) -> Option<Kind> {
+        match self.method {
+            Method::Counter(c) => Some(c.kind),
+            _ => None,
+        }
     }
 
     /// How long one unit of `x` is in the result's unit: one for numbers; for
@@ -241,6 +352,18 @@ fn gcd(a: i64, b: i64) -> i64 {
 #[derive(Deserialize, Debug, Clone)]
 pub struct AsFloatKwargs {
     pub what: String,
+}
+
+/// Keyword arguments of `coordinate`: the function called (for errors), the
+/// result's time unit in ns for a temporal `x`, whether to give the factor
+/// rather than the ticks, and whether `ahead` was a duration (`Some(true)`) or
+/// a number (`Some(false)`), to be checked against `x`'s dtype.
+#[derive(Deserialize, Debug, Clone)]
+pub struct CoordinateKwargs {
+    pub name: String,
+    pub per_ns: Option<i64>,
+    pub factor: bool,
+    pub ahead_is_duration: Option<bool>,
 }
 
 /// Keyword arguments of `richardson`, the plugin behind `derivative_of`.

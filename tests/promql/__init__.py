@@ -1,0 +1,1 @@
+"""Prometheus' own PromQL test data (``promql/promqltest/testdata``), read for the rate family."""
