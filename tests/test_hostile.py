@@ -203,6 +203,11 @@ def expected_error(case: dict[str, Any]) -> str | None:
     y = frame.schema["y"]
     x = frame.schema.get("x")
     y_inner = nested_inner(y)
+    x_object = "x" in case["other_length"] and case["other_length"]["x"].dtype == pl.Object
+    if is_total(case) and (y == pl.Object or x == pl.Object or x_object):
+        # trapezoid implodes its inputs (one value per series or group): Polars refuses to
+        # implode an Object column before the plugin sees it, and that is its own answer.
+        return "maybe: cannot implode 'object' dtype"
     if not (is_number(y) or (y_inner is not None and is_number(y_inner))):
         return rf"y column 'y' has dtype {re.escape(shown(y))}; accepted"
     if x is not None:
@@ -215,10 +220,6 @@ def expected_error(case: dict[str, Any]) -> str | None:
         if y_inner is not None and not (x_inner is not None and is_coordinate(x_inner)):
             return rf"x column 'x' has dtype {re.escape(shown(x))}; accepted with a List or Array y"
     n = frame.height
-    if y_inner is not None and is_total(case) and case["context"] == "over" and case["keys"]:
-        # trapezoid of List rows gives one value per row, and Polars' .over() wants one
-        # per group: Polars' own answer.
-        return POLARS_OVER
     if "x" in case["other_length"] and case["context"] == "over" and case["keys"]:
         # x is then a literal Series, not row-wise: Polars' own .over() evaluates it
         # within each group, and whether and how that fails is Polars' own answer.
@@ -313,10 +314,10 @@ def test_hostile_frames_work_or_name_the_column_and_dtype(case: dict[str, Any]) 
     event("works", str(out.schema["y"]))
     assert out.columns == ["y"]
     over = case["context"] == "over" and case["keys"]
-    # trapezoid: one value per series, or per row of a List or Array y.
+    # trapezoid: one value per series (for a List or Array y, the List of its rows' values).
     per_row = nested_inner(frame.schema["y"]) is not None
-    assert out.height == (1 if is_total(case) and not over and not per_row else frame.height)
+    assert out.height == (1 if is_total(case) and not over else frame.height)
     want = predicted_dtype(frame)
     if is_total(case) and per_row:
-        want = nested_inner(want) or want
+        want = pl.List(nested_inner(want) or want)
     assert out.schema["y"] == want

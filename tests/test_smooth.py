@@ -323,8 +323,9 @@ def test_cumulative_trapezoid_and_trapezoid_equal_scipy(n: int, with_x: bool, se
 def test_trapezoid_of_list_and_array_rows_equals_numpy_per_row(
     rows: int, width: int, with_x: bool, kind: str, ignore_nulls: bool, seed: int
 ) -> None:
-    # numpy.trapezoid(y, x, axis=-1): one value per row; null rows stay null, a null
-    # value makes its row null (or is left out with ignore_nulls).
+    # numpy.trapezoid(y, x, axis=-1): per series (here the whole column), the List of each
+    # row's value, one per row after .explode(); null rows stay null, a null value makes
+    # its row null (or is left out with ignore_nulls).
     rng = np.random.default_rng(seed)
     y = rng.standard_normal((rows, width))
     x = np.cumsum(rng.uniform(0.1, 2.0, (rows, width)), axis=1)
@@ -344,7 +345,8 @@ def test_trapezoid_of_list_and_array_rows_equals_numpy_per_row(
         with pytest.raises(pl.exceptions.ComputeError, match="an Array of width 0"):
             df.select(expr)
         return
-    got = df.select(expr)["y"]
+    assert df.select(expr).schema == pl.Schema({"y": pl.List(pl.Float64)})
+    got = df.select(expr.explode())["y"]
     assert got.dtype == pl.Float64 and got.len() == rows
     for i, value in enumerate(got.to_list()):
         if rows > 1 and i == rows - 1:
@@ -482,7 +484,7 @@ def test_savgol_window_errors_with_x() -> None:
     with pytest.raises(pl.exceptions.ComputeError, match="y column 's' has dtype String"):
         df.with_columns(s=pl.lit("a")).select(pg.trapezoid("s"))
     # A List y is integrated row by row (one-value rows integrate to 0.0, as in numpy).
-    rows = df.select(pl.concat_list("y").alias("l")).select(pg.trapezoid("l"))
+    rows = df.select(pl.concat_list("y").alias("l")).select(pg.trapezoid("l").explode())
     assert rows["l"].to_list() == [0.0, 0.0, 0.0]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
-from typing import Any, TypeVar, Union
+from typing import Any, Union
 
 import polars as pl
 
@@ -18,10 +18,9 @@ from polars_gradient._checks import (
     _to_expr,
     _to_keys,
 )
-from polars_gradient._plugin import _plugin, _register
+from polars_gradient._plugin import _plugin, _reduction
 
 Width = Union[float, str, dt.timedelta]
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 _NS_PER_S = 1_000_000_000
 
@@ -49,93 +48,6 @@ def _width(value: object, name: str, what: str, signed: bool = False) -> dict[st
     return {f"{what}_width": width}
 
 
-def _coordinate(
-    x: pl.Expr, name: str, per_ns: int | None, factor: bool, ahead_is_duration: bool | None = None
-) -> pl.Expr:
-    """``x`` as Float64 ticks, or (``factor``) one tick in the result's unit on every row:
-    an elementwise plugin call, so Polars makes it once per column, not once per group."""
-    kwargs = {
-        "name": name,
-        "per_ns": per_ns,
-        "factor": factor,
-        "ahead_is_duration": ahead_is_duration,
-    }
-    return _register("coordinate", [x], kwargs, is_elementwise=True)
-
-
-def _whole(
-    name: str,
-    y: IntoExpr,
-    x: IntoExpr,
-    per: str | dt.timedelta | None,
-    ahead: Width | None = None,
-) -> pl.Expr:
-    """``window=None``: the whole series (or group) is the window, one value, built from
-    Polars' own expressions so that ``group_by().agg()`` runs at Polars' speed.
-
-    The samples are the rows where both ``y`` and ``x`` are valid, in row order; no
-    extrapolation. Comparisons are IEEE's (PromQL's): a NaN is never a reset."""
-    per_ns = None if per is None else _per_ns(per, name)
-    y_expr = _to_expr(y, f"{name}: y").cast(pl.Float64)
-    x_expr = _to_expr(x, f"{name}: x")
-    ok = y_expr.is_not_null() & x_expr.is_not_null()
-    ys = y_expr.filter(ok)
-    n = ys.len()
-    first, last = ys.first(), ys.last()
-    ahead_kw = None if ahead is None else _width(ahead, name, "ahead", signed=True)
-    is_duration = None if ahead_kw is None else "ahead_ns" in ahead_kw
-    ts = _coordinate(x_expr, name, per_ns, False, is_duration).filter(ok)
-    # One tick of x in the result's unit (1 for a numeric x).
-    tick = _coordinate(x_expr, name, per_ns, True, is_duration).first()
-    if name in ("resets", "changes"):
-        prev = ys.shift(1)
-        # Polars' != is PromQL's "changed": NaN after NaN is not a change; its < puts NaN
-        # above every number, IEEE's (PromQL's) is false for it: a NaN is never a reset.
-        test = (ys != prev) if name == "changes" else (ys < prev) & prev.is_not_nan()
-        return pl.when(n >= 1).then(test.sum().cast(pl.UInt32))
-    if name in ("increase", "rate"):
-        prev = ys.shift(1)
-        reset = (ys < prev) & prev.is_not_nan()
-        increase = last - first + pl.when(reset).then(prev).otherwise(0.0).sum()
-        if name == "increase":
-            return pl.when(n >= 2).then(increase)
-        return pl.when(n >= 2).then(increase / ((ts.last() - ts.first()) * tick))
-    if name == "delta":
-        return pl.when(n >= 2).then(last - first)
-    if name in ("irate", "idelta"):
-        before = ys.slice(-2, 1).first()
-        if name == "idelta":
-            return pl.when(n >= 2).then(last - before)
-        inc = pl.when((last < before) & before.is_not_nan()).then(last).otherwise(last - before)
-        span = ts.last() - ts.slice(-2, 1).first()
-        return pl.when((n >= 2) & (span != 0.0)).then(inc / (span * tick))
-    # deriv and predict_linear: the least-squares line, from sums taken from the first
-    # sample (in ticks: exact differences for Date, Datetime("ms"/"us") and integers).
-    dx = ts - ts.first()
-    dy = ys - first
-    nf = n.cast(pl.Float64)
-    sx, sy = dx.sum(), dy.sum()
-    slope = ((dx * dy).sum() - sx * sy / nf) / ((dx * dx).sum() - sx * sx / nf)
-    # All values equal (IEEE): a flat line, none through infinities (as PromQL).
-    flat = (dy == 0.0).all()
-    flat_nan = flat & first.is_infinite()
-    if name == "deriv":
-        value = pl.when(flat_nan).then(float("nan")).when(flat).then(0.0).otherwise(slope / tick)
-        return pl.when(n >= 2).then(value)
-    # predict_linear: the line at the last row's x (an evaluation point may follow the
-    # last sample), `ahead` further on (converted to ticks).
-    assert ahead_kw is not None
-    ahead_ticks = (
-        pl.lit(ahead_kw["ahead_ns"] / (per_ns or _NS_PER_S)) / tick
-        if is_duration
-        else pl.lit(float(ahead_kw["ahead_width"]))
-    )
-    at = _coordinate(x_expr, name, per_ns, False).drop_nulls().last() - ts.first()
-    line = first + sy / nf + slope * (at + ahead_ticks - sx / nf)
-    value = pl.when(flat_nan).then(float("nan")).when(flat).then(first).otherwise(line)
-    return pl.when(n >= 2).then(value)
-
-
 def _counter(
     name: str,
     y: IntoExpr,
@@ -155,11 +67,10 @@ def _counter(
         if ahead is not None:
             method.update(_width(ahead, name, "ahead", signed=True))
         return _plugin(name, y, x, None, per, False, partition_by, method)
-    whole = _whole(name, y, x, per, ahead)
-    try:  # named like y, as the windowed forms (a literal may lead the expression)
-        whole = whole.alias(_to_expr(y, f"{name}: y").meta.output_name())
-    except pl.exceptions.PolarsError:
-        pass
+    method = {"function": "counter", "kind": name}
+    if ahead is not None:
+        method.update(_width(ahead, name, "ahead", signed=True))
+    whole = _reduction(name, y, x, None, per, False, method)
     if partition_by is not None:
         return whole.over(_to_keys(partition_by, name))
     return whole

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from polars_gradient._checks import IntoExpr, IntoKeys
-from polars_gradient._plugin import _plugin
+from polars_gradient._plugin import _plugin, _reduction
 
 
 def cumulative_trapezoid(
@@ -81,13 +81,16 @@ def trapezoid(
     r"""Return the trapezoid integral of ``y``: one value per series or group.
 
     ``scipy.integrate.trapezoid(y, x)``. In ``select`` one value; in
-    ``group_by(...).agg(...)`` one per group; in ``.over(...)`` each group's value
-    on each of its rows. Also ``pl.col("y").grad.trapezoid(...)``.
+    ``group_by(...).agg(...)`` one per group (one plugin call for every group: at
+    Polars' own speed); in ``.over(...)`` each group's value on each of its rows.
+    A List or Array ``y``: the List of each row's integral (numpy's ``axis=-1``),
+    ``.explode()`` for one value per row. Also ``pl.col("y").grad.trapezoid(...)``.
 
     Parameters
     ----------
     y
-        The values: a column name or an expression (integer, float or decimal).
+        The values: a column name or an expression (integer, float or decimal, or
+        a List/Array of them).
     x, spacing, per
         As in :func:`cumulative_trapezoid`.
     ignore_nulls
@@ -123,4 +126,4 @@ def trapezoid(
     │ b     ┆ 10.0  │
     └───────┴───────┘
     """
-    return _plugin("trapezoid", y, x, spacing, per, ignore_nulls, None, {}, returns_scalar=True)
+    return _reduction("trapezoid", y, x, spacing, per, ignore_nulls, {})

@@ -64,6 +64,34 @@ _ENTRY = {
 }
 
 
+def _kwargs(
+    name: str,
+    x: IntoExpr | None,
+    spacing: float | None,
+    per: str | dt.timedelta | None,
+    ignore_nulls: bool,
+    n_keys: int,
+    method: dict[str, Any],
+) -> dict[str, Any]:
+    """The checked kwargs every column function sends (a ``DerivativeKwargs`` in Rust)."""
+    if not isinstance(ignore_nulls, bool):
+        raise TypeError(f"{name}: ignore_nulls must be True or False, got {ignore_nulls!r}")
+    if per is not None and x is None:
+        raise ValueError(f"{name}: per is only for a temporal x, and no x was given")
+    if x is not None and spacing is not None:
+        raise ValueError(f"{name}: give either x or spacing, not both")
+    step = 1.0 if spacing is None or x is not None else _check_spacing(spacing, name)
+    return {
+        # The function called, with its method's parameters (a tagged enum in Rust).
+        "called": {"function": name, **method},
+        "spacing": step,
+        "has_x": x is not None,
+        "n_keys": n_keys,
+        "ignore_nulls": ignore_nulls,
+        "per_ns": None if per is None else _per_ns(per, name),
+    }
+
+
 def _plugin(
     name: str,
     y: IntoExpr,
@@ -73,41 +101,17 @@ def _plugin(
     ignore_nulls: bool,
     partition_by: IntoKeys | None,
     method: dict[str, Any],
-    returns_scalar: bool = False,
 ) -> pl.Expr:
-    """The plugin call shared by ``gradient``, ``derivative``, ``savgol`` and the
-    trapezoid functions: checks and kwargs. ``name`` is the plugin function."""
-    if not isinstance(ignore_nulls, bool):
-        raise TypeError(f"{name}: ignore_nulls must be True or False, got {ignore_nulls!r}")
-    if per is not None and x is None:
-        raise ValueError(f"{name}: per is only for a temporal x, and no x was given")
-    per_ns = None if per is None else _per_ns(per, name)
-    y_expr = _to_expr(y, f"{name}: y")
-    args = [y_expr]
-    if x is not None:
-        if spacing is not None:
-            raise ValueError(f"{name}: give either x or spacing, not both")
-        args.append(_to_expr(x, f"{name}: x"))
-        step = 1.0
-    else:
-        step = 1.0 if spacing is None else _check_spacing(spacing, name)
+    """The plugin call shared by the functions with one value per row (``gradient``,
+    ``derivative``, ``savgol``, ``cumulative_trapezoid``, the windowed rate family):
+    checks and kwargs. ``name`` is the function."""
     keys = [] if partition_by is None else _to_keys(partition_by, name)
-    expr = _register(
-        _ENTRY.get(name, name),
-        [*args, *keys],
-        {
-            # The function called, with its method's parameters (a tagged enum in Rust).
-            "called": {"function": name, **method},
-            "spacing": step,
-            "has_x": x is not None,
-            "n_keys": len(keys),
-            "ignore_nulls": ignore_nulls,
-            "per_ns": per_ns,
-        },
-        is_elementwise=False,
-        returns_scalar=returns_scalar,
-    )
-    if keys or returns_scalar:
+    kwargs = _kwargs(name, x, spacing, per, ignore_nulls, len(keys), method)
+    args = [_to_expr(y, f"{name}: y")]
+    if x is not None:
+        args.append(_to_expr(x, f"{name}: x"))
+    expr = _register(_ENTRY.get(name, name), [*args, *keys], kwargs, is_elementwise=False)
+    if keys:
         return expr
     # `.over(keys)` on the result may become this same call with partition_by=keys:
     # only where that provably gives Polars' own values (see GradientExpr).
@@ -117,3 +121,25 @@ def _plugin(
             lambda keys: _plugin(name, y, x, spacing, per, ignore_nulls, keys, method),
         )
     return expr
+
+
+def _reduction(
+    name: str,
+    y: IntoExpr,
+    x: IntoExpr | None,
+    spacing: float | None,
+    per: str | dt.timedelta | None,
+    ignore_nulls: bool,
+    method: dict[str, Any],
+) -> pl.Expr:
+    """One value per series or group (``trapezoid``, the rate family with ``window=None``):
+    ``y`` and ``x`` imploded, through the plugin's ``reduce``, elementwise over the
+    imploded rows. Inside ``group_by().agg()`` Polars implodes each group at almost no
+    cost and calls ``reduce`` once for every group together (a plugin call per group
+    costs some microseconds). A List or Array ``y`` gives, per series or group, the
+    List of its rows' values (``.explode()`` gives one per row)."""
+    kwargs = _kwargs(name, x, spacing, per, ignore_nulls, 0, method)
+    args = [_to_expr(y, f"{name}: y").implode()]
+    if x is not None:
+        args.append(_to_expr(x, f"{name}: x").implode())
+    return _register("reduce", args, kwargs, is_elementwise=True)

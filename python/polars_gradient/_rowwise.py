@@ -117,7 +117,7 @@ class UnknownNode(Exception):
 
 
 # The compiled plugin functions of this package that act row by row, and where it lives.
-_OWN_ROW_WISE = frozenset({"as_float", "coordinate", "richardson", "gradient_horizontal"})
+_OWN_ROW_WISE = frozenset({"as_float", "reduce", "richardson", "gradient_horizontal"})
 _OWN_LIBRARY = Path(__file__).resolve().parent
 
 

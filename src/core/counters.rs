@@ -389,6 +389,39 @@ fn value<X: Coord>(
     }
 }
 
+/// The function of `c.kind` over all the samples `(t, v)` at once, evaluated at
+/// `xi` (`window=None`): `rate`, `increase` and `delta` without extrapolation
+/// (`rate` per the time from the first to the last sample), the others as over
+/// a window holding every sample.
+pub fn whole<X: Coord>(c: Counter, unit: Unit, t: &[X], v: &[f64], xi: X) -> Option<f64> {
+    let n = v.len();
+    if n < c.kind.min_samples() {
+        return None;
+    }
+    match c.kind {
+        Kind::Rate | Kind::Increase | Kind::Delta => {
+            let mut result = v[n - 1] - v[0];
+            if c.kind.is_counter() {
+                for k in 1..n {
+                    if is_reset(v[k - 1], v[k]) {
+                        result += v[k - 1];
+                    }
+                }
+            }
+            Some(if c.kind == Kind::Rate {
+                unit.apply(result / X::delta(t[0], t[n - 1]))
+            } else {
+                result
+            })
+        }
+        _ => {
+            let prep = Prep::new(c.kind, v);
+            let (mut corrections, mut fit) = (SlidingSum::new(), Fit::new());
+            value(c, unit, t, v, 0, n, xi, &prep, &mut corrections, &mut fit)
+        }
+    }
+}
+
 /// One series: row `i` gets `c`'s function over the valid rows whose `x` is in
 /// `(x_i - window, x_i]`, or is invalid where that window has too few samples.
 /// `x` is non-decreasing (the caller checks) and has no nulls; `valid` marks

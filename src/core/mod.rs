@@ -6,6 +6,7 @@
 //!    `counters` (PromQL's rate family over trailing windows);
 //! 3. `series`: one series by a `Method`, under a null policy;
 //! 4. `drivers`: a series over a whole column, runs of rows or gathered groups, in parallel;
+//!    `reductions`: one value per row of a List column (`window=None`, `trapezoid`);
 //!    `richardson`: the derivative of a function from its values at stepped points.
 
 pub mod types;
@@ -20,6 +21,7 @@ pub mod series;
 
 pub mod drivers;
 pub mod keys;
+pub mod reductions;
 pub mod richardson;
 
 #[cfg(test)]

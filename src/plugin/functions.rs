@@ -3,15 +3,18 @@
 use std::borrow::Cow;
 
 use polars::prelude::*;
+use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
 
 use super::dispatch::{self, dispatch, Job};
 use super::dtypes::{self, ensure_number, float_dtype};
 use super::groups::{find_groups, Groups};
 use super::inputs::{split, Rows};
 use super::order::check_ascending;
-use super::request::{CoordinateKwargs, Request, RichardsonKwargs};
+use super::request::{Request, RichardsonKwargs};
 use crate::core::drivers::{self, Output, Validity};
+use crate::core::reductions::{self, Flat, Reduction};
 use crate::core::richardson::{self, Rule, Samples};
+use crate::core::series::Method;
 
 /// The output field of `gradient` and `derivative`, checking the inputs.
 pub fn derivative_field(fields: &[Field], req: &Request) -> PolarsResult<Field> {
@@ -74,77 +77,6 @@ pub fn differentiate(inputs: &[Series], req: &Request, parallel: bool) -> Polars
         Some(kind) => out.cast(&dtypes::counter_dtype(&final_dtype, kind)),
         None => Ok(out),
     }
-}
-
-/// The output field of `trapezoid`: one float, by the rule of `gradient` (for
-/// a List or Array `y`, that of its values: one float per row).
-pub fn trapezoid_field(fields: &[Field], req: &Request) -> PolarsResult<Field> {
-    let field = derivative_field(fields, req)?;
-    let dtype = dtypes::inner(field.dtype()).clone();
-    Ok(Field::new(field.name().clone(), dtype))
-}
-
-/// `trapezoid`: the whole input's integral, one value: the last row of the
-/// running integral (0.0 for fewer than two points; null for a null under
-/// the propagating policy). A List or Array `y`: one value per row, each row
-/// its own series (a null row stays null).
-pub fn trapezoid(inputs: &[Series], req: &Request, parallel: bool) -> PolarsResult<Series> {
-    let field = trapezoid_field(
-        &inputs
-            .iter()
-            .map(|s| s.field().into_owned())
-            .collect::<Vec<_>>(),
-        req,
-    )?;
-    let running = differentiate(inputs, req, parallel)?;
-    let total = match running.dtype() {
-        DataType::List(_) => per_row_total(running.list()?, req, &field)?,
-        DataType::Array(inner, _) => {
-            let list = running.cast(&DataType::List(inner.clone()))?;
-            per_row_total(list.list()?, req, &field)?
-        }
-        _ => total(&running, req, &field)?,
-    };
-    Ok(total.with_name(field.name().clone()))
-}
-
-/// One integral from its running integral: the last row, or under
-/// `ignore_nulls` the last valid row (0.0 when there is none).
-fn total(running: &Series, req: &Request, field: &Field) -> PolarsResult<Series> {
-    let n = running.len();
-    let zero = || Series::new(field.name().clone(), [0.0f64]).cast(field.dtype());
-    if n == 0 {
-        return zero();
-    }
-    let last = running.slice(n as i64 - 1, 1);
-    if req.ignore_nulls && last.null_count() == 1 {
-        // The last row is null, the integral is that of the valid rows before it.
-        let valid = running.drop_nulls();
-        return if valid.is_empty() {
-            zero()
-        } else {
-            Ok(valid.slice(valid.len() as i64 - 1, 1))
-        };
-    }
-    Ok(last)
-}
-
-/// Each row's integral from its running integral (a null row stays null).
-fn per_row_total(running: &ListChunked, req: &Request, field: &Field) -> PolarsResult<Series> {
-    let running = running.rechunk();
-    let mut totals = Vec::with_capacity(running.len());
-    for i in 0..running.len() {
-        totals.push(match running.get_as_series(i) {
-            Some(row) => total(&row, req, field)?
-                .cast(&DataType::Float64)?
-                .f64()?
-                .get(0),
-            None => None,
-        });
-    }
-    Float64Chunked::from_iter_options(field.name().clone(), totals.into_iter())
-        .into_series()
-        .cast(field.dtype())
 }
 
 /// The output field of `gradient_horizontal`: a Struct of one float field per
@@ -347,52 +279,143 @@ pub fn richardson(
     Ok(StructChunked::from_series(name, n, fields.iter())?.into_series())
 }
 
-/// The output field of `coordinate`: Float64, checking `x`'s dtype against
-/// `per` and `ahead`.
-pub fn coordinate_field(x: &Field, kw: &CoordinateKwargs) -> PolarsResult<Field> {
-    coordinate_factor(x, kw)?;
-    Ok(Field::new(x.name().clone(), DataType::Float64))
-}
-
-/// One tick of `x` in the result's unit (seconds, or `per`, for a temporal `x`).
-fn coordinate_factor(x: &Field, kw: &CoordinateKwargs) -> PolarsResult<f64> {
-    let name = &kw.name;
-    let unit_ns = dtypes::temporal_unit_ns(x.dtype());
-    polars_ensure!(
-        unit_ns.is_some() || dtypes::is_number(x.dtype()),
-        InvalidOperation: "{}: x column '{}' has dtype {}; accepted: an integer, float, decimal, \
-        Date, Datetime or Duration column", name, x.name(), dtypes::dtype_name(x.dtype())
-    );
-    match (unit_ns, kw.ahead_is_duration) {
-        (Some(_), Some(false)) => polars_bail!(
-            InvalidOperation: "{}: x column '{}' has dtype {}, so give ahead as a duration \
-            (for example ahead=\"1h\" or a datetime.timedelta)", name, x.name(), dtypes::dtype_name(x.dtype())
-        ),
-        (None, Some(true)) => polars_bail!(
-            InvalidOperation: "{}: a duration ahead needs a temporal x, but x column '{}' has dtype {}; \
-            give ahead as a number in x's units", name, x.name(), dtypes::dtype_name(x.dtype())
-        ),
-        _ => {}
-    }
-    match (unit_ns, kw.per_ns) {
-        (Some(unit_ns), per) => Ok(unit_ns as f64 / per.unwrap_or(1_000_000_000) as f64),
-        (None, None) => Ok(1.0),
-        (None, Some(_)) => polars_bail!(
-            InvalidOperation: "{}: per is only for a temporal x, but x column '{}' has dtype {}; \
-            accepted with per: a Date, Datetime or Duration column", name, x.name(), dtypes::dtype_name(x.dtype())
-        ),
-    }
-}
-
-/// `x` as Float64 ticks, or the factor on every row (`coordinate_factor`).
-pub fn coordinate(x: &Series, kw: &CoordinateKwargs) -> PolarsResult<Series> {
-    let factor = coordinate_factor(&x.field(), kw)?;
-    if kw.factor {
-        return Ok(Series::new(x.name().clone(), vec![factor; x.len()]));
-    }
-    if dtypes::temporal_unit_ns(x.dtype()).is_some() {
-        x.to_physical_repr().cast(&DataType::Float64)
+/// The output field of `reduce`: per row of the imploded `y`, one value by the
+/// rule of the function (a List of them when `y`'s rows were List rows).
+pub fn reduce_field(fields: &[Field], req: &Request) -> PolarsResult<Field> {
+    let inputs = split(fields, req)?;
+    let (y, x) = (inputs.y, inputs.x);
+    let DataType::List(rows) = y.dtype() else {
+        polars_bail!(ComputeError: "{}: expected the imploded column, got {}", req.name, dtypes::dtype_name(y.dtype()))
+    };
+    let y_rows = Field::new(y.name().clone(), (**rows).clone());
+    let x_rows = match x.map(|x| x.dtype()) {
+        Some(DataType::List(inner)) => {
+            Some(Field::new(x.unwrap().name().clone(), (**inner).clone()))
+        }
+        _ => None,
+    };
+    let nested = matches!(**rows, DataType::List(_) | DataType::Array(..));
+    let dtype = if nested {
+        // One level down, each row of y is a series: one value per row.
+        let field = derivative_field(&with_x(y_rows, x_rows), req)?;
+        DataType::List(Box::new(dtypes::inner(field.dtype()).clone()))
     } else {
-        x.cast(&DataType::Float64)
+        derivative_field(&with_x(y_rows, x_rows), req)?
+            .dtype()
+            .clone()
+    };
+    Ok(Field::new(y.name().clone(), dtype))
+}
+
+fn with_x(y: Field, x: Option<Field>) -> Vec<Field> {
+    std::iter::once(y).chain(x).collect()
+}
+
+/// `reduce`: each row of the List column `y` (with `x`'s rows beside it) a
+/// series, reduced to one value; rows of List rows, one value per inner row.
+pub fn reduce(inputs: &[Series], req: &Request) -> PolarsResult<Series> {
+    let field = reduce_field(
+        &inputs
+            .iter()
+            .map(|s| s.field().into_owned())
+            .collect::<Vec<_>>(),
+        req,
+    )?;
+    let split = split(inputs, req)?;
+    let (y, x) = (split.y, split.x);
+    let DataType::List(rows) = y.dtype() else {
+        unreachable!("reduce_field checked")
+    };
+    if !matches!(**rows, DataType::List(_) | DataType::Array(..)) {
+        if let Some(x) = x {
+            // Each row is a whole column (or group) imploded: say so as for columns.
+            let (yl, xl) = (y.list()?.lst_lengths(), x.list()?.lst_lengths());
+            let differ = yl
+                .iter()
+                .zip(xl.iter())
+                .find(|(a, b)| a.is_some() && b.is_some() && a != b);
+            if let Some((a, b)) = differ {
+                polars_bail!(
+                    ShapeMismatch: "{}: x column '{}' has length {} but y column '{}' has length {}; they must be equal",
+                    req.name, x.name(), b.unwrap_or(0), y.name(), a.unwrap_or(0)
+                );
+            }
+        }
+        return reduce_rows(y, x, req)?.cast(field.dtype());
     }
+    let outer = Rows::of(y, req.name)?;
+    let xs = x.map(|x| outer.aligned(x, y, req.name)).transpose()?;
+    let values = reduce_rows(&outer.values, xs.as_ref(), req)?;
+    let inner = dtypes::inner(field.dtype()).clone();
+    outer.rebuild(values.cast(&inner)?, y.name().clone(), field.dtype())
+}
+
+/// One value per row of the List or Array column `y`, in Float64 (counts too).
+fn reduce_rows(y: &Series, x: Option<&Series>, req: &Request) -> PolarsResult<Series> {
+    let rows = Rows::of(y, req.name)?;
+    let xv = x.map(|x| rows.aligned(x, y, req.name)).transpose()?;
+    let x_field = xv.as_ref().map(|x| x.field().into_owned());
+    let unit = req.unit(x_field.as_ref())?;
+    let reduction = match req.method_for(x_field.as_ref())? {
+        Method::Counter(c) => Reduction::Counter(c),
+        _ => Reduction::Trapezoid {
+            ignore_nulls: req.ignore_nulls,
+        },
+    };
+    let yv = rows.values.cast(&DataType::Float64)?.rechunk();
+    let ya = yv.f64()?.downcast_as_array();
+    let validity = |a: Option<&Bitmap>| a.map(|v| v.iter().collect::<Vec<bool>>());
+    let y_valid = validity(ya.validity());
+    let y_values = ya.values().as_slice();
+    let run = |f: Flat<'_, _>| reductions::rows(reduction, f, &rows.bounds);
+    let (values, ok) = match &xv {
+        Some(x) if x.dtype().is_integer() || x.dtype().is_temporal() => {
+            let x = x.to_physical_repr().cast(&DataType::Int64)?.rechunk();
+            let xa = x.i64()?.downcast_as_array();
+            let x_valid = validity(xa.validity());
+            run(Flat {
+                y: y_values,
+                y_valid: y_valid.as_deref(),
+                x: Some(xa.values().as_slice()),
+                x_valid: x_valid.as_deref(),
+                h: req.spacing,
+                unit,
+            })
+        }
+        Some(x) => {
+            let x = x.cast(&DataType::Float64)?.rechunk();
+            let xa = x.f64()?.downcast_as_array();
+            let x_valid = validity(xa.validity());
+            let f = Flat {
+                y: y_values,
+                y_valid: y_valid.as_deref(),
+                x: Some(xa.values().as_slice()),
+                x_valid: x_valid.as_deref(),
+                h: req.spacing,
+                unit,
+            };
+            reductions::rows(reduction, f, &rows.bounds)
+        }
+        None => {
+            let f = Flat::<f64> {
+                y: y_values,
+                y_valid: y_valid.as_deref(),
+                x: None,
+                x_valid: None,
+                h: req.spacing,
+                unit,
+            };
+            reductions::rows(reduction, f, &rows.bounds)
+        }
+    };
+    // A null row is null.
+    let ok: Vec<bool> = match &rows.validity {
+        Some(v) => ok.iter().zip(v.iter()).map(|(&a, b)| a && b).collect(),
+        None => ok,
+    };
+    let out = Output {
+        values,
+        valid: Validity::Rows(ok),
+    };
+    Ok(dispatch::chunked::<Float64Type>(y.name().clone(), out, false).into_series())
 }

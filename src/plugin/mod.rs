@@ -20,7 +20,7 @@ mod order;
 mod request;
 
 pub use request::stencil_window;
-use request::{AsFloatKwargs, CoordinateKwargs, DerivativeKwargs, Request, RichardsonKwargs};
+use request::{AsFloatKwargs, DerivativeKwargs, Request, RichardsonKwargs};
 
 /// `f` on this library's copy of Polars' thread pool when the call may use
 /// threads (Polars runs it alone, not one call per group) and its input is long
@@ -57,22 +57,6 @@ fn differentiate(
     })
 }
 
-fn trapezoid_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
-    functions::trapezoid_field(fields, &Request::parse(&kwargs)?)
-}
-
-#[polars_expr(output_type_func_with_kwargs=trapezoid_output)]
-fn trapezoid(
-    inputs: &[Series],
-    context: CallerContext,
-    kwargs: DerivativeKwargs,
-) -> PolarsResult<Series> {
-    let req = Request::parse(&kwargs)?;
-    pooled(inputs, !context.parallel(), |p| {
-        functions::trapezoid(inputs, &req, p)
-    })
-}
-
 fn horizontal_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
     functions::horizontal_field(fields, &Request::parse(&kwargs)?)
 }
@@ -101,17 +85,17 @@ fn as_float(inputs: &[Series], kwargs: AsFloatKwargs) -> PolarsResult<Series> {
     functions::as_float(&inputs[0], &kwargs.what)
 }
 
-fn coordinate_output(fields: &[Field], kwargs: CoordinateKwargs) -> PolarsResult<Field> {
-    functions::coordinate_field(&fields[0], &kwargs)
+fn reduce_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
+    functions::reduce_field(fields, &Request::parse(&kwargs)?)
 }
 
-/// The rate family's whole-series reductions, built from Polars expressions:
-/// `x` as Float64 ticks (a temporal `x`'s integer count of its unit) or, with
-/// `factor`, the length of one tick in the result's unit on every row.
-/// Elementwise, so Polars calls it once on a whole column, not per group.
-#[polars_expr(output_type_func_with_kwargs=coordinate_output)]
-fn coordinate(inputs: &[Series], kwargs: CoordinateKwargs) -> PolarsResult<Series> {
-    functions::coordinate(&inputs[0], &kwargs)
+/// `trapezoid` and the rate family with `window=None`: one value per row of
+/// the imploded `y` (and `x`), each row a series. Python registers it as
+/// elementwise over `y.implode()`: inside `group_by().agg()` Polars implodes
+/// every group and calls this once for all of them.
+#[polars_expr(output_type_func_with_kwargs=reduce_output)]
+fn reduce(inputs: &[Series], kwargs: DerivativeKwargs) -> PolarsResult<Series> {
+    functions::reduce(inputs, &Request::parse(&kwargs)?)
 }
 
 fn richardson_output(fields: &[Field], kwargs: RichardsonKwargs) -> PolarsResult<Field> {

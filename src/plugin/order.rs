@@ -1,5 +1,7 @@
 //! The rate family's check of its coordinates: no null `x`, and `x` ascending within each series of the groups.
 
+use std::cmp::Ordering;
+
 use polars::prelude::*;
 
 use super::dtypes::dtype_name;
@@ -32,6 +34,14 @@ pub fn check_ascending(name: &str, x: &Series, groups: &Groups) -> PolarsResult<
     }
 }
 
+/// Whether `cur` after `prev` breaks ascending order (is below it, or either is NaN).
+fn descends<T: PartialOrd>(prev: &T, cur: &T) -> bool {
+    !matches!(
+        cur.partial_cmp(prev),
+        Some(Ordering::Greater | Ordering::Equal)
+    )
+}
+
 /// The first row (in the column) whose `x` is below, or not comparable with,
 /// the previous row of its series.
 fn first_descent<T: PartialOrd + Copy>(x: &[T], groups: &Groups) -> Option<usize> {
@@ -39,14 +49,14 @@ fn first_descent<T: PartialOrd + Copy>(x: &[T], groups: &Groups) -> Option<usize
         let mut prev: Option<usize> = None;
         for r in rows {
             if let Some(p) = prev {
-                if !(x[r] >= x[p]) {
+                if descends(&x[p], &x[r]) {
                     return Some(r);
                 }
             }
             prev = Some(r);
         }
         // One row: only NaN can break it.
-        prev.filter(|&p| !(x[p] >= x[p]))
+        prev.filter(|&p| descends(&x[p], &x[p]))
     };
     match groups {
         Groups::Whole => run(&mut (0..x.len())),
@@ -59,11 +69,7 @@ fn first_descent<T: PartialOrd + Copy>(x: &[T], groups: &Groups) -> Option<usize
                 let Some(slot) = last.get_mut(l as usize) else {
                     continue;
                 };
-                if let Some(p) = *slot {
-                    if !(x[r] >= x[p]) {
-                        return Some(r);
-                    }
-                } else if !(x[r] >= x[r]) {
+                if descends(&x[slot.unwrap_or(r)], &x[r]) {
                     return Some(r);
                 }
                 *slot = Some(r);

@@ -196,6 +196,8 @@ impl Request {
             } => {
                 let (name, kind) = kind.parts();
                 let window = match (window_width, window_ns) {
+                    // window=None: the whole series (`reduce`), never a window edge.
+                    (None, None) => f64::INFINITY,
                     (Some(w), None) => w,
                     // Resolved with x's dtype.
                     (None, Some(ns)) => {
@@ -205,7 +207,7 @@ impl Request {
                     _ => polars_bail!(InvalidOperation: "{}: give exactly one window", name),
                 };
                 polars_ensure!(
-                    window.is_nan() || (window.is_finite() && window > 0.0),
+                    window.is_nan() || window == f64::INFINITY || (window.is_finite() && window > 0.0),
                     InvalidOperation: "{}: window must be a finite positive number, got {}", name, window
                 );
                 let ahead = ahead_width.unwrap_or(if ahead_ns.is_some() { f64::NAN } else { 0.0 });
@@ -256,7 +258,11 @@ impl Request {
                 }))
             }
             Method::Counter(c) => Ok(Method::Counter(Counter {
-                window: self.width_for(x, "window", c.window, self.window_ns)?,
+                window: if c.window == f64::INFINITY {
+                    c.window
+                } else {
+                    self.width_for(x, "window", c.window, self.window_ns)?
+                },
                 ahead: match c.kind {
                     Kind::PredictLinear => self.width_for(x, "ahead", c.ahead, self.ahead_ns)?,
                     _ => c.ahead,
@@ -352,18 +358,6 @@ fn gcd(a: i64, b: i64) -> i64 {
 #[derive(Deserialize, Debug, Clone)]
 pub struct AsFloatKwargs {
     pub what: String,
-}
-
-/// Keyword arguments of `coordinate`: the function called (for errors), the
-/// result's time unit in ns for a temporal `x`, whether to give the factor
-/// rather than the ticks, and whether `ahead` was a duration (`Some(true)`) or
-/// a number (`Some(false)`), to be checked against `x`'s dtype.
-#[derive(Deserialize, Debug, Clone)]
-pub struct CoordinateKwargs {
-    pub name: String,
-    pub per_ns: Option<i64>,
-    pub factor: bool,
-    pub ahead_is_duration: Option<bool>,
 }
 
 /// Keyword arguments of `richardson`, the plugin behind `derivative_of`.
