@@ -320,3 +320,17 @@ def test_decimal_window_and_numpy_numbers() -> None:
     b = df.select(pg.increase("c", "t", window=1))
     assert_frame_equal(a, b)
     assert Decimal  # Decimal values are covered in test_temporal_units_per_and_dtypes
+
+
+def test_window_none_of_list_rows_and_delta() -> None:
+    df = pl.DataFrame({"t": [[0, 10, 20], [0, 5]], "c": [[5.0, 7.0, 1.0], [1.0, None]]})
+    inc = df.select(pl.col("c").grad.increase(x="t"))
+    assert inc.schema == pl.Schema({"c": pl.List(pl.Float64)})
+    assert df.select(pl.col("c").grad.increase(x="t").explode())["c"].to_list() == [3.0, None]
+    resets = df.select(pl.col("c").grad.resets(x="t").explode())["c"].to_list()
+    assert resets == [1, 0]
+    with pytest.raises(pl.exceptions.ComputeError, match="delta: y column 'c' has dtype List"):
+        df.select(pl.col("c").grad.delta(x="t"))
+    # delta is Polars' last() - first() of the samples: rows with a value and an x.
+    g = pl.DataFrame({"t": [0, 1, None, 3], "c": [None, 2.0, 9.0, 5.0]})
+    assert g.select(pl.col("c").grad.delta(x="t")).item() == 3.0
