@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
+from pathlib import Path
+from typing import Literal
 
 import hypothesis.strategies as st
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from polars.testing import assert_frame_equal, assert_series_equal
 from promql import reference
+from reference import grad
 
 import polars_gradient as pg
 
@@ -44,7 +47,7 @@ def close(got: float | None, want: float | None, rel: float = 1e-9) -> bool:
 def metrics(draw: st.DrawFn) -> pl.DataFrame:
     """Several series interleaved in time: irregular scrapes (with gaps), counters with
     resets, some NaN samples and some evaluation rows (null values)."""
-    rows = []
+    rows: list[tuple[int, int, float | None]] = []
     for s in range(draw(st.integers(1, 4))):
         t = EPOCH_MS + draw(st.integers(0, 30_000))
         value = draw(st.sampled_from([0.0, 5.0, 1e6]))
@@ -65,7 +68,9 @@ def metrics(draw: st.DrawFn) -> pl.DataFrame:
     return df.with_columns(pl.col("t").cast(pl.Datetime("ms")))
 
 
-def expected(df: pl.DataFrame, function: str, window_s: float | None, ahead_s: float) -> list:
+def expected(
+    df: pl.DataFrame, function: str, window_s: float | None, ahead_s: float
+) -> list[float | None]:
     """The reference's value at every row of ``df``, series by series, in row order."""
     out: list[float | None] = [None] * df.height
     idx = df.with_row_index("i")
@@ -78,7 +83,7 @@ def expected(df: pl.DataFrame, function: str, window_s: float | None, ahead_s: f
     return out
 
 
-def check(got: list, want: list, what: str, rel: float = 1e-9) -> None:
+def check(got: list[float | None], want: list[float | None], what: str, rel: float = 1e-9) -> None:
     for i, (g, w) in enumerate(zip(got, want)):
         assert close(g, w, rel), f"{what}: row {i}: got {g}, want {w}"
 
@@ -99,7 +104,7 @@ def test_windowed_matches_the_reference(
     want = expected(df, function, window_s, ahead_s)
     # deriv's reference sums about the means; PromQL-style sums differ in the last digits
     rel = 1e-7 if function in ("deriv", "predict_linear") else 1e-9
-    method = getattr(pl.col("v").grad, function)
+    method = getattr(grad(pl.col("v")), function)
     over = df.select(method(x="t", **kwargs).over("s"))["v"].cast(pl.Float64).to_list()
     check(over, want, f"{function} .over", rel)
     part = df.select(method(x="t", partition_by="s", **kwargs))["v"].cast(pl.Float64)
@@ -129,7 +134,7 @@ def test_windowed_matches_the_reference(
 @given(df=metrics(), function=st.sampled_from(FUNCTIONS))
 def test_window_none_is_one_value_per_group(df: pl.DataFrame, function: str) -> None:
     ahead = {"ahead": "10m"} if function == "predict_linear" else {}
-    expr = getattr(pl.col("v").grad, function)(x="t", **ahead)
+    expr = getattr(grad(pl.col("v")), function)(x="t", **ahead)
     got = df.group_by("s", maintain_order=True).agg(expr)
     for s, value in got.iter_rows():
         part = df.filter(pl.col("s") == s)
@@ -157,9 +162,9 @@ def test_window_none_in_group_by_dynamic() -> None:
         }
     )
     got = df.group_by_dynamic("t", every="30m").agg(
-        inc=pl.col("c").grad.increase(x="t"),
-        n=pl.col("c").grad.resets(x="t"),
-        r=pl.col("c").grad.rate(x="t", per="1m"),
+        inc=grad(pl.col("c")).increase(x="t"),
+        n=grad(pl.col("c")).resets(x="t"),
+        r=grad(pl.col("c")).rate(x="t", per="1m"),
     )
     # 0..25 min: 0 10 20 30 5 15 -> 15 - 0 + 30; 30..55: 25 35 45 1 2 3 -> 3 - 25 + 45
     assert got["inc"].to_list() == [45.0, 23.0]
@@ -185,27 +190,29 @@ def test_temporal_units_per_and_dtypes() -> None:
     base = dt.datetime(2026, 1, 1)
     t = [base + dt.timedelta(seconds=15 * k) for k in range(9)]
     df = pl.DataFrame({"t": t, "c": [float(10 * k) for k in range(9)]})
-    for unit in ["ms", "us", "ns"]:
+    units: list[Literal["ms", "us", "ns"]] = ["ms", "us", "ns"]
+    for unit in units:
         d = df.with_columns(pl.col("t").cast(pl.Datetime(unit, "Europe/Berlin")))
-        r = d.select(pl.col("c").grad.rate(x="t", window="1m"))["c"].to_list()
+        r = d.select(grad(pl.col("c")).rate(x="t", window="1m"))["c"].to_list()
         assert r[4:] == pytest.approx([10 / 15] * 5)
-        per_min = d.select(pl.col("c").grad.rate(x="t", window="1m", per="1m"))["c"]
+        per_min = d.select(grad(pl.col("c")).rate(x="t", window="1m", per="1m"))["c"]
         assert per_min.to_list()[4:] == pytest.approx([40.0] * 5)
     # Integer, Float32 and Decimal values; the counts are UInt32.
-    for dtype in [pl.Int32, pl.Float32, pl.Decimal(10, 2), pl.UInt8]:
+    dtypes: list[pl.DataType] = [pl.Int32(), pl.Float32(), pl.Decimal(10, 2), pl.UInt8()]
+    for dtype in dtypes:
         d = df.with_columns(pl.col("c").cast(dtype))
         out = d.select(
-            r=pl.col("c").grad.rate(x="t", window="1m"),
-            n=pl.col("c").grad.changes(x="t", window="1m"),
+            r=grad(pl.col("c")).rate(x="t", window="1m"),
+            n=grad(pl.col("c")).changes(x="t", window="1m"),
         )
         assert out.schema == pl.Schema({"r": pl.Float64, "n": pl.UInt32})
         assert out["r"].to_list()[4:] == pytest.approx([10 / 15] * 5)
     # Date and Duration x.
     days = pl.DataFrame({"d": [dt.date(2026, 1, k) for k in range(1, 6)], "c": [0.0, 1, 2, 3, 4]})
-    r = days.select(pl.col("c").grad.rate(x="d", window="2d", per="1d"))["c"].to_list()
+    r = days.select(grad(pl.col("c")).rate(x="d", window="2d", per="1d"))["c"].to_list()
     assert r == [None, 0.5, 1.0, 1.0, 1.0]  # row 1: not extrapolated below zero
     dur = days.with_columns(pl.col("d") - pl.date(2026, 1, 1))
-    assert dur.select(pl.col("c").grad.rate(x="d", window="2d", per="1d"))["c"].to_list() == r
+    assert dur.select(grad(pl.col("c")).rate(x="d", window="2d", per="1d"))["c"].to_list() == r
 
 
 def test_large_timestamps_lose_nothing() -> None:
@@ -218,7 +225,7 @@ def test_large_timestamps_lose_nothing() -> None:
             "y": [1e9 + 1e-9 * 15 * k + (0.5 if k % 2 else 0.0) for k in range(n)],
         }
     )
-    got = df.select(pl.col("y").grad.deriv(x="t", window="5m"))["y"].to_list()
+    got = df.select(grad(pl.col("y")).deriv(x="t", window="5m"))["y"].to_list()
     t = [k * 15 for k in range(n)]
     want = reference.series("deriv", t, df["y"].to_list(), 300)
     check(got, want, "deriv at 1.7e18 ns", rel=1e-6)
@@ -226,7 +233,7 @@ def test_large_timestamps_lose_nothing() -> None:
 
 def test_list_rows_are_series() -> None:
     df = pl.DataFrame({"t": [[0, 15, 30, 45], [0, 10]], "c": [[0.0, 30.0, 60.0, 5.0], [1.0, None]]})
-    got = df.select(pl.col("c").grad.irate(x="t", window=60))["c"].to_list()
+    got = df.select(grad(pl.col("c")).irate(x="t", window=60))["c"].to_list()
     assert got == [[None, 2.0, 2.0, 5.0 / 15], [None, None]]
 
 
@@ -238,7 +245,7 @@ def test_range_query_is_promql_on_a_grid() -> None:
     df = pl.DataFrame(rows, schema=["id", "t", "c"], orient="row")
     out = pg.range_query(
         df,
-        rate=pl.col("c").grad.rate(x="t", window="1m"),
+        rate=grad(pl.col("c")).rate(x="t", window="1m"),
         x="t",
         by="id",
         start=base + dt.timedelta(minutes=1),
@@ -256,7 +263,7 @@ def test_range_query_is_promql_on_a_grid() -> None:
         assert close(value, reference.window_value("rate", pts, end, 60.0)), (key, t)
     lazy = pg.range_query(
         df.lazy(),
-        pl.col("c").grad.increase(x="t", window="2m"),
+        grad(pl.col("c")).increase(x="t", window="2m"),
         x="t",
         by=["id"],
         start=base,
@@ -269,11 +276,11 @@ def test_range_query_is_promql_on_a_grid() -> None:
 
 def test_unwrap_counter() -> None:
     df = pl.DataFrame({"s": [1, 1, 2, 1, 2, 1], "c": [5.0, 7.0, 100.0, 2.0, 50.0, math.nan]})
-    got = df.select(pl.col("c").grad.unwrap_counter(partition_by="s"))["c"].to_list()
+    got = df.select(grad(pl.col("c")).unwrap_counter(partition_by="s"))["c"].to_list()
     assert got[:5] == [5.0, 7.0, 100.0, 9.0, 150.0]
     assert math.isnan(got[5])
     # The unwrapped counter's gradient has no spikes.
-    g = df.filter(pl.col("s") == 1).select(pl.col("c").grad.unwrap_counter().grad.gradient())
+    g = df.filter(pl.col("s") == 1).select(grad(grad(pl.col("c")).unwrap_counter()).gradient())
     assert g["c"].to_list()[:2] == [2.0, 2.0]
 
 
@@ -319,18 +326,41 @@ def test_decimal_window_and_numpy_numbers() -> None:
     a = df.select(pg.increase("c", "t", window=np.float64(1.0)))
     b = df.select(pg.increase("c", "t", window=1))
     assert_frame_equal(a, b)
-    assert Decimal  # Decimal values are covered in test_temporal_units_per_and_dtypes
 
 
 def test_window_none_of_list_rows_and_delta() -> None:
     df = pl.DataFrame({"t": [[0, 10, 20], [0, 5]], "c": [[5.0, 7.0, 1.0], [1.0, None]]})
-    inc = df.select(pl.col("c").grad.increase(x="t"))
+    inc = df.select(grad(pl.col("c")).increase(x="t"))
     assert inc.schema == pl.Schema({"c": pl.List(pl.Float64)})
-    assert df.select(pl.col("c").grad.increase(x="t").explode())["c"].to_list() == [3.0, None]
-    resets = df.select(pl.col("c").grad.resets(x="t").explode())["c"].to_list()
+    assert df.select(grad(pl.col("c")).increase(x="t").explode())["c"].to_list() == [3.0, None]
+    resets = df.select(grad(pl.col("c")).resets(x="t").explode())["c"].to_list()
     assert resets == [1, 0]
     with pytest.raises(pl.exceptions.ComputeError, match="delta: y column 'c' has dtype List"):
-        df.select(pl.col("c").grad.delta(x="t"))
+        df.select(grad(pl.col("c")).delta(x="t"))
     # delta is Polars' last() - first() of the samples: rows with a value and an x.
     g = pl.DataFrame({"t": [0, 1, None, 3], "c": [None, 2.0, 9.0, 5.0]})
-    assert g.select(pl.col("c").grad.delta(x="t")).item() == 3.0
+    assert g.select(grad(pl.col("c")).delta(x="t")).item() == 3.0
+
+
+def test_rate_beyond_one_machine(tmp_path: Path) -> None:
+    # sink_parquet with by= (the windows have no bound in rows: per key, through buckets)
+    # gives the in-memory values.
+    rng = np.random.default_rng(3)
+    n = 5_000
+    df = pl.DataFrame(
+        {
+            "s": rng.integers(0, 7, n),
+            "t": np.arange(n) * 1000 + rng.integers(0, 999, n),
+            "c": np.cumsum(rng.exponential(1.0, n)),
+        }
+    )
+    expr = grad(pl.col("c")).rate(x="t", window=30_000).over("s")
+    want = df.with_columns(r=expr)
+    path = tmp_path / "out.parquet"
+    pg.sink_parquet(df.lazy(), path, by="s", r=expr)
+    got = pl.read_parquet(path).sort("t")
+    assert_frame_equal(got.select("s", "t", "c", "r"), want.sort("t").select("s", "t", "c", "r"))
+    with pytest.raises(ValueError, match="may read rows without bound"):
+        pg.sink_parquet(
+            df.lazy(), tmp_path / "no.parquet", r=grad(pl.col("c")).rate(x="t", window=30_000)
+        )

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from promql.reader import Case, almost_equal, read
+from reference import grad
 
 import polars_gradient as pg
 
@@ -33,7 +34,7 @@ def evaluate(case: Case, df: pl.DataFrame, route: str) -> list[list[float | None
     kwargs: dict[str, object] = {"window": dt.timedelta(milliseconds=case.window_ms)}
     if case.ahead is not None:
         kwargs["ahead"] = dt.timedelta(seconds=case.ahead)
-    method = getattr(pl.col("v").grad, case.function)
+    method = getattr(grad(pl.col("v")), case.function)
     if route == "over":
         expr = method(x="t", **kwargs).over("s")
     else:

@@ -62,7 +62,8 @@ def _delta(y: IntoExpr, x: IntoExpr) -> pl.Expr:
     y_expr, x_expr = _to_expr(y, "delta: y"), _to_expr(x, "delta: x")
     samples = pl.when(x_expr.is_not_null()).then(y_expr)
     if _SKIPS_NULLS:
-        first, last = samples.first(ignore_nulls=True), samples.last(ignore_nulls=True)
+        skip: dict[str, Any] = {"ignore_nulls": True}  # a keyword Polars 1.x does not know
+        first, last = samples.first(**skip), samples.last(**skip)
     else:
         first, last = samples.drop_nulls().first(), samples.drop_nulls().last()
     value = _as_float(last, "delta: y") - _as_float(first, "delta: y")

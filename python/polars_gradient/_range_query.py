@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import numbers
 from typing import TypeVar, Union
 
 import polars as pl
@@ -78,7 +77,7 @@ def range_query(
     >>> out.rows()
     [('a', 20, 1.0), ('a', 40, 2.0), ('a', 60, 1.1666666666666665)]
     """
-    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    keys: list[str] = [] if by is None else [by] if isinstance(by, str) else list(by)
     if not isinstance(x, str):
         raise TypeError(f"range_query: x must be a column name, got {x!r}")
     lazy = frame.lazy()
@@ -96,9 +95,9 @@ def range_query(
     named = [*exprs, *(e.alias(n) for n, e in named_exprs.items())]
     if keys:
         named = [e.over(keys) for e in named]
-    names = [e.meta.output_name() for e in named]
+    names: list[str] = [e.meta.output_name() for e in named]
     out = rows.with_columns(named).filter(pl.col(_GRID)).select([*keys, x, *names])
-    return out.collect() if isinstance(frame, pl.DataFrame) else out  # type: ignore[return-value]
+    return out.collect() if isinstance(frame, pl.DataFrame) else out
 
 
 def _grid(dtype: pl.DataType, start: Time, end: Time, step: object) -> pl.Series:
@@ -111,7 +110,8 @@ def _grid(dtype: pl.DataType, start: Time, end: Time, step: object) -> pl.Series
                 f"(for example '1m' or a datetime.timedelta), got {step!r}"
             )
         every = dt.timedelta(microseconds=_per_ns(step, "range_query", "step") / 1000)
-        if isinstance(dtype, pl.Datetime):
+        if isinstance(dtype, pl.Datetime) and isinstance(start, dt.date):
+            assert isinstance(end, dt.date)
             return pl.datetime_range(
                 start,
                 end,
@@ -120,8 +120,14 @@ def _grid(dtype: pl.DataType, start: Time, end: Time, step: object) -> pl.Series
                 time_zone=dtype.time_zone,
                 eager=True,
             )
-        if isinstance(dtype, pl.Date):
+        if isinstance(dtype, pl.Date) and isinstance(start, dt.date):
+            assert isinstance(end, dt.date)
             return pl.date_range(start, end, every, eager=True)
+        if isinstance(dtype, (pl.Datetime, pl.Date)):
+            raise TypeError(
+                f"range_query: x has dtype {dtype}, so start and end must be dates or "
+                f"datetimes, got {start!r} and {end!r}"
+            )
         if isinstance(dtype, pl.Duration):
             n = int((end - start) / every) + 1  # type: ignore[operator]
             return pl.Series([start + k * every for k in range(n)], dtype=dtype)  # type: ignore[operator]
@@ -132,7 +138,7 @@ def _grid(dtype: pl.DataType, start: Time, end: Time, step: object) -> pl.Series
         raise TypeError(
             f"range_query: x has dtype {dtype}; accepted: Date, Datetime, Duration or numbers"
         )
-    if isinstance(step, bool) or not isinstance(step, numbers.Real) or not step > 0:
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not step > 0:
         raise ValueError(
             f"range_query: step must be a positive number for a numeric x, got {step!r}"
         )
@@ -141,4 +147,5 @@ def _grid(dtype: pl.DataType, start: Time, end: Time, step: object) -> pl.Series
         raise ValueError("range_query: start and end must be finite")
     n = max(math.floor((last - first) / float(step) * (1 + 1e-12)) + 1, 0)
     values = [start + k * step for k in range(n)]  # type: ignore[operator]
-    return pl.Series(values).cast(dtype)
+    grid: pl.Series = pl.Series(values).cast(dtype)
+    return grid

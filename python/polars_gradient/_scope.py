@@ -46,7 +46,8 @@ def _plugin(function: Any) -> tuple[str, dict[str, Any]] | None:
     called = loaded.get("called")
     if isinstance(called, dict) and isinstance(called.get("function"), str):
         # The rate family's functions share one tag; its kind names the function.
-        symbol = called.get("kind") if isinstance(called.get("kind"), str) else called["function"]
+        kind = called.get("kind")
+        symbol = kind if isinstance(kind, str) else called["function"]
     return symbol, loaded
 
 
@@ -194,7 +195,8 @@ def halo(exprs: Sequence[pl.Expr], where: str) -> Halo:
         if h is None:
             raise NotPerKey(
                 f"{where}: {_name(e)} may read rows without bound in one series (a grouped, "
-                "cumulative or width-window expression, a window function or a Python "
+                "cumulative or width-window expression, a trailing time window (rate, deriv, "
+                "...), a window function or a Python "
                 "function): give by= (the keys it is computed within), or collect in memory"
             )
         rows = max(rows, h)

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 FUNCTIONS = (
     "rate",
@@ -151,12 +152,12 @@ def read(path: Path) -> tuple[list[Case], int]:
             case = _eval(line, block, store, f"{path.name}:{i}")
             if case is False:
                 skipped += 1
-            elif case is not None:
+            elif isinstance(case, Case):
                 cases.append(case)
     return cases, skipped
 
 
-def _eval(line: str, block: list[str], store: dict, where: str) -> Case | bool | None:
+def _eval(line: str, block: list[str], store: dict[Any, Any], where: str) -> Case | bool | None:
     """The case of an ``eval`` line, None when it is not of the rate family, False when it
     is but this reader does not handle it."""
     m = re.match(r"^eval(?:_ordered|_warn|_info)?\s+instant\s+at\s+(\S+)\s+(.*)$", line)
