@@ -364,3 +364,24 @@ def test_rate_beyond_one_machine(tmp_path: Path) -> None:
         pg.sink_parquet(
             df.lazy(), tmp_path / "no.parquet", r=grad(pl.col("c")).rate(x="t", window=30_000)
         )
+
+
+def test_windowed_in_group_by_agg_and_group_by_dynamic() -> None:
+    base = dt.datetime(2026, 1, 1)
+    df = pl.DataFrame(
+        {
+            "s": ["a", "b"] * 8,
+            "t": [base + dt.timedelta(seconds=15 * (k // 2)) for k in range(16)],
+            "c": [float(k * k % 7 + k) for k in range(16)],
+        }
+    )
+    expr = grad(pl.col("c")).rate(x="t", window="30s")
+    over = df.with_columns(r=expr.over("s"))
+    agg = df.group_by("s", maintain_order=True).agg(expr.alias("r")).explode("r")
+    for key in ["a", "b"]:
+        want = over.filter(pl.col("s") == key)["r"].to_list()
+        assert agg.filter(pl.col("s") == key)["r"].to_list() == want
+    # group_by_dynamic: each one-minute window of each series is a series of its own.
+    dyn = df.sort("t").group_by_dynamic("t", every="1m", group_by="s").agg(r=expr).sort("s", "t")
+    first = df.filter((pl.col("s") == "a") & (pl.col("t") < base + dt.timedelta(minutes=1)))
+    assert dyn["r"][0].to_list() == first.select(expr)["c"].to_list()

@@ -20,6 +20,7 @@ from hypothesis import event, given, settings
 from reference import collect
 
 import polars_gradient as pg
+from polars_gradient._plugin import _PLUGIN_ON_IMPLODED
 
 Draw = Callable[[st.DrawFn, int], pl.Series]
 INTS = ["Int8", "Int16", "Int32", "Int64", "Int128", "UInt8", "UInt16", "UInt32", "UInt64"]
@@ -204,9 +205,11 @@ def expected_error(case: dict[str, Any]) -> str | None:
     x = frame.schema.get("x")
     y_inner = nested_inner(y)
     x_object = "x" in case["other_length"] and case["other_length"]["x"].dtype == pl.Object
-    if is_total(case) and (y == pl.Object or x == pl.Object or x_object):
+    objects = y == pl.Object or x == pl.Object or x_object
+    if is_total(case) and objects and _PLUGIN_ON_IMPLODED:
         # trapezoid implodes its inputs (one value per series or group): Polars refuses to
         # implode an Object column before the plugin sees it, and that is its own answer.
+        # (Before Polars 1.28 the plugin implodes them itself, and sees Object as Binary.)
         return "maybe: cannot implode 'object' dtype"
     if not (is_number(y) or (y_inner is not None and is_number(y_inner))):
         return rf"y column 'y' has dtype {re.escape(shown(y))}; accepted"

@@ -347,6 +347,10 @@ def test_trapezoid_of_list_and_array_rows_equals_numpy_per_row(
         return
     assert df.select(expr).schema == pl.Schema({"y": pl.List(pl.Float64)})
     got = df.select(expr.explode())["y"]
+    if rows == 0:
+        # Polars 1.x explodes an empty List to one null row, 2.x to none.
+        assert got.dtype == pl.Float64 and got.to_list() in ([], [None])
+        return
     assert got.dtype == pl.Float64 and got.len() == rows
     for i, value in enumerate(got.to_list()):
         if rows > 1 and i == rows - 1:

@@ -40,6 +40,10 @@ def _register(
     )
 
 
+# Polars runs an elementwise function on imploded groups (inside group_by().agg() and
+# .over()) from 1.28 on; before, implode is not a scalar there, or not allowed in .over.
+_PLUGIN_ON_IMPLODED = tuple(int(p) for p in pl.__version__.split(".")[:2]) >= (1, 28)
+
 # The plugin's entry point for each function: those with one value per row share one
 # (the kwargs say which function was called).
 _ENTRY = {
@@ -139,7 +143,11 @@ def _reduction(
     costs some microseconds). A List or Array ``y`` gives, per series or group, the
     List of its rows' values (``.explode()`` gives one per row)."""
     kwargs = _kwargs(name, x, spacing, per, ignore_nulls, 0, method)
-    args = [_to_expr(y, f"{name}: y").implode()]
+    args = [_to_expr(y, f"{name}: y")]
     if x is not None:
-        args.append(_to_expr(x, f"{name}: x").implode())
-    return _register("reduce", args, kwargs, is_elementwise=True)
+        args.append(_to_expr(x, f"{name}: x"))
+    if not _PLUGIN_ON_IMPLODED:
+        # One call per group; the plugin implodes its inputs itself (the same values).
+        kwargs["implode"] = True
+        return _register("reduce", args, kwargs, is_elementwise=False, returns_scalar=True)
+    return _register("reduce", [a.implode() for a in args], kwargs, is_elementwise=True)

@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 
 use polars::prelude::*;
+use pyo3_polars::export::polars_arrow::array::PrimitiveArray;
 use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+use pyo3_polars::export::polars_arrow::types::NativeType;
 
 use super::dispatch::{self, dispatch, Job};
 use super::dtypes::{self, ensure_number, float_dtype};
@@ -15,6 +17,7 @@ use crate::core::drivers::{self, Output, Validity};
 use crate::core::reductions::{self, Flat, Reduction};
 use crate::core::richardson::{self, Rule, Samples};
 use crate::core::series::Method;
+use crate::core::types::{Coord, Unit};
 
 /// The output field of `gradient` and `derivative`, checking the inputs.
 pub fn derivative_field(fields: &[Field], req: &Request) -> PolarsResult<Field> {
@@ -281,7 +284,16 @@ pub fn richardson(
 
 /// The output field of `reduce`: per row of the imploded `y`, one value by the
 /// rule of the function (a List of them when `y`'s rows were List rows).
-pub fn reduce_field(fields: &[Field], req: &Request) -> PolarsResult<Field> {
+pub fn reduce_field(fields: &[Field], req: &Request, implode: bool) -> PolarsResult<Field> {
+    if implode {
+        let listed = |f: &Field| {
+            Field::new(
+                f.name().clone(),
+                DataType::List(Box::new(f.dtype().clone())),
+            )
+        };
+        return reduce_field(&fields.iter().map(listed).collect::<Vec<_>>(), req, false);
+    }
     let inputs = split(fields, req)?;
     let (y, x) = (inputs.y, inputs.x);
     let DataType::List(rows) = y.dtype() else {
@@ -313,13 +325,21 @@ fn with_x(y: Field, x: Option<Field>) -> Vec<Field> {
 
 /// `reduce`: each row of the List column `y` (with `x`'s rows beside it) a
 /// series, reduced to one value; rows of List rows, one value per inner row.
-pub fn reduce(inputs: &[Series], req: &Request) -> PolarsResult<Series> {
+pub fn reduce(inputs: &[Series], req: &Request, implode: bool) -> PolarsResult<Series> {
+    if implode {
+        let imploded = inputs
+            .iter()
+            .map(|s| Ok(s.implode()?.into_series()))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        return reduce(&imploded, req, false);
+    }
     let field = reduce_field(
         &inputs
             .iter()
             .map(|s| s.field().into_owned())
             .collect::<Vec<_>>(),
         req,
+        false,
     )?;
     let split = split(inputs, req)?;
     let (y, x) = (split.y, split.x);
@@ -364,49 +384,44 @@ fn reduce_rows(y: &Series, x: Option<&Series>, req: &Request) -> PolarsResult<Se
     };
     let yv = rows.values.cast(&DataType::Float64)?.rechunk();
     let ya = yv.f64()?.downcast_as_array();
-    let validity = |a: Option<&Bitmap>| a.map(|v| v.iter().collect::<Vec<bool>>());
-    let y_valid = validity(ya.validity());
-    let y_values = ya.values().as_slice();
-    let run = |f: Flat<'_, _>| reductions::rows(reduction, f, &rows.bounds);
+    let y_valid = flags(ya.validity());
+    // `x` as exact integers (temporal and integer columns) or floats.
     let (values, ok) = match &xv {
         Some(x) if x.dtype().is_integer() || x.dtype().is_temporal() => {
             let x = x.to_physical_repr().cast(&DataType::Int64)?.rechunk();
             let xa = x.i64()?.downcast_as_array();
-            let x_valid = validity(xa.validity());
-            run(Flat {
-                y: y_values,
-                y_valid: y_valid.as_deref(),
-                x: Some(xa.values().as_slice()),
-                x_valid: x_valid.as_deref(),
-                h: req.spacing,
+            reduce_with(
+                reduction,
+                &rows,
+                ya,
+                y_valid.as_deref(),
+                Some(xa),
+                req.spacing,
                 unit,
-            })
+            )
         }
         Some(x) => {
             let x = x.cast(&DataType::Float64)?.rechunk();
             let xa = x.f64()?.downcast_as_array();
-            let x_valid = validity(xa.validity());
-            let f = Flat {
-                y: y_values,
-                y_valid: y_valid.as_deref(),
-                x: Some(xa.values().as_slice()),
-                x_valid: x_valid.as_deref(),
-                h: req.spacing,
+            reduce_with(
+                reduction,
+                &rows,
+                ya,
+                y_valid.as_deref(),
+                Some(xa),
+                req.spacing,
                 unit,
-            };
-            reductions::rows(reduction, f, &rows.bounds)
+            )
         }
-        None => {
-            let f = Flat::<f64> {
-                y: y_values,
-                y_valid: y_valid.as_deref(),
-                x: None,
-                x_valid: None,
-                h: req.spacing,
-                unit,
-            };
-            reductions::rows(reduction, f, &rows.bounds)
-        }
+        None => reduce_with::<f64>(
+            reduction,
+            &rows,
+            ya,
+            y_valid.as_deref(),
+            None,
+            req.spacing,
+            unit,
+        ),
     };
     // A null row is null.
     let ok: Vec<bool> = match &rows.validity {
@@ -418,4 +433,31 @@ fn reduce_rows(y: &Series, x: Option<&Series>, req: &Request) -> PolarsResult<Se
         valid: Validity::Rows(ok),
     };
     Ok(dispatch::chunked::<Float64Type>(y.name().clone(), out, false).into_series())
+}
+
+/// Validity flags of an array, when it has nulls.
+fn flags(validity: Option<&Bitmap>) -> Option<Vec<bool>> {
+    validity.map(|v| v.iter().collect())
+}
+
+/// `reductions::rows` over the flat `y` and `x` arrays of `rows`.
+fn reduce_with<X: NativeType + Coord>(
+    reduction: Reduction,
+    rows: &Rows,
+    y: &PrimitiveArray<f64>,
+    y_valid: Option<&[bool]>,
+    x: Option<&PrimitiveArray<X>>,
+    h: f64,
+    unit: Unit,
+) -> (Vec<f64>, Vec<bool>) {
+    let x_valid = x.and_then(|x| flags(x.validity()));
+    let flat = Flat {
+        y: y.values().as_slice(),
+        y_valid,
+        x: x.map(|x| x.values().as_slice()),
+        x_valid: x_valid.as_deref(),
+        h,
+        unit,
+    };
+    reductions::rows(reduction, flat, &rows.bounds)
 }

@@ -86,7 +86,7 @@ fn as_float(inputs: &[Series], kwargs: AsFloatKwargs) -> PolarsResult<Series> {
 }
 
 fn reduce_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
-    functions::reduce_field(fields, &Request::parse(&kwargs)?)
+    functions::reduce_field(fields, &Request::parse(&kwargs)?, kwargs.implode)
 }
 
 /// `trapezoid` and the rate family with `window=None`: one value per row of
@@ -95,7 +95,7 @@ fn reduce_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Fie
 /// every group and calls this once for all of them.
 #[polars_expr(output_type_func_with_kwargs=reduce_output)]
 fn reduce(inputs: &[Series], kwargs: DerivativeKwargs) -> PolarsResult<Series> {
-    functions::reduce(inputs, &Request::parse(&kwargs)?)
+    functions::reduce(inputs, &Request::parse(&kwargs)?, kwargs.implode)
 }
 
 fn richardson_output(fields: &[Field], kwargs: RichardsonKwargs) -> PolarsResult<Field> {

@@ -101,6 +101,10 @@ pub struct DerivativeKwargs {
     /// For a temporal `x`: the result's time unit in nanoseconds (default: 1 s).
     #[serde(default)]
     pub per_ns: Option<i64>,
+    /// For `reduce`: the inputs are one series each, to be imploded here (Polars
+    /// before 1.28 cannot run a plugin on imploded groups: it is called per group).
+    #[serde(default)]
+    pub implode: bool,
 }
 
 /// A checked request: what to compute, and how the inputs are laid out.
