@@ -35,19 +35,70 @@ _EXPAND = re.compile(rf"^({_NUMBER})(?:([+-])({_NUMBER}))?x(\d+)$")
 _SERIES = re.compile(r"^\s*([a-zA-Z_:][\w:]*)?\s*(\{[^}]*\})?\s*(.*)$")
 _QUERY = re.compile(
     rf"^(?P<f>{'|'.join(FUNCTIONS)})\(\s*(?P<paren>\()?\s*(?P<name>[a-zA-Z_:][\w:]*)?"
-    r"(?P<m>\{[^}]*\})?\[(?P<range>[0-9a-z]+)\](?:\s+offset\s+(?P<offset>[0-9a-z]+))?\s*"
+    r"(?P<m>\{[^}]*\})?\[(?P<range>[^\]:]+)\](?:\s+offset\s+(?P<offset>-?[0-9a-z]+))?"
+    r"(?:\s*@\s*(?P<at>\d+(?:\.\d+)?))?\s*"
     r"(?(paren)\))\s*(?:,\s*(?P<ahead>" + _NUMBER + r"|[0-9a-z]+)\s*)?\)$"
 )
+_DURATION_TOKEN = re.compile(r"(?:\d+(?:ms|s|m|h|d|w|y))+")
 
 
 def duration_ms(text: str) -> int:
-    """A PromQL duration (``5m``, ``15m1s``, or plain seconds ``600``) in milliseconds."""
+    """A PromQL duration (``5m``, ``15m1s``, ``-4000s``, or plain seconds ``600``) in ms."""
+    if text.startswith("-"):
+        return -duration_ms(text[1:])
     if text.isdigit():
         return int(text) * 1000
     parts = _DURATION.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise ValueError(text)
     return sum(int(n) * _UNITS_MS[u] for n, u in parts)
+
+
+def duration_expression_ms(text: str) -> int:
+    """A range given as a duration expression (``26m+4m``, ``2m*(10+5)``, ``1h30m % 1h``,
+    ``60*30``): durations in seconds, numbers as they are, the result in seconds."""
+    arithmetic = _DURATION_TOKEN.sub(lambda m: str(duration_ms(m.group(0)) / 1000), text)
+    if not re.fullmatch(r"[0-9.+\-*/%() ]+", arithmetic):
+        raise ValueError(text)
+    seconds = eval(arithmetic, {"__builtins__": {}})  # digits and operators only
+    return round(float(seconds) * 1000)
+
+
+def matchers(text: str | None, name: str | None) -> list[tuple[str, str, str]] | None:
+    """A selector's label matchers (``=``, ``!=``, ``=~``, ``!~``), the name as one."""
+    out = [] if name is None else [("__name__", "=", name)]
+    body = (text or "{}").strip()[1:-1].strip()
+    pattern = r"""\s*(\w+)\s*(=~|!=|!~|=)\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*,?"""
+    found = re.findall(pattern, body)
+    if body and not found:
+        return None
+    out += [(key, op, a or b) for key, op, a, b in found]
+    return out
+
+
+def _is_regex(value: str) -> bool:
+    """Whether Python reads ``value`` as PromQL (RE2) does, as far as these tests go."""
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
+
+
+def selects(selector: list[tuple[str, str, str]], series: frozenset[tuple[str, str]]) -> bool:
+    """Whether every matcher holds for the series' labels (regexes anchored, as PromQL's)."""
+    have = dict(series)
+    for key, op, value in selector:
+        got = have.get(key, "")
+        ok = {
+            "=": got == value,
+            "!=": got != value,
+            "=~": re.fullmatch(value, got) is not None,
+            "!~": re.fullmatch(value, got) is None,
+        }[op]
+        if not ok:
+            return False
+    return True
 
 
 def labels(text: str | None, name: str | None) -> frozenset[tuple[str, str]] | None:
@@ -104,6 +155,8 @@ class Case:
     series: dict[frozenset[tuple[str, str]], list[tuple[int, float]]]
     #: expected per output series: one value per time, None where absent
     expected: dict[frozenset[tuple[str, str]], list[float | None]] = field(default_factory=dict)
+    #: where each time's window ends (ms): the time less the offset, or the ``@`` time
+    ends: list[int] = field(default_factory=list)
 
 
 #: the evals of the rate family skipped, with where they are (for a reader's check)
@@ -178,21 +231,25 @@ def _eval(line: str, block: list[str], store: dict[Any, Any], where: str) -> Cas
     if q is None or any(b.startswith("expect fail") for b in block):
         SKIPPED.append((where, query))
         return False
-    selector = labels(q.group("m"), q.group("name"))
-    if selector is None:
+    selector = matchers(q.group("m"), q.group("name"))
+    if selector is None or not all(_is_regex(v) for _, op, v in selector if "~" in op):
         return False
     try:
-        window, offset = duration_ms(q.group("range")), duration_ms(q.group("offset") or "0s")
+        window = duration_expression_ms(q.group("range"))
+        offset = duration_ms(q.group("offset") or "0s")
     except ValueError:
         return False
-    chosen = {k: v for k, v in store.items() if selector <= k}
+    chosen = {k: v for k, v in store.items() if selects(selector, k)}
     if any(v is None for v in chosen.values()) and all(v is None for v in chosen.values()):
         return False  # histogram series only
     unsupported = {
         frozenset((a, b) for a, b in k if a != "__name__") for k, v in chosen.items() if v is None
     }
     chosen = {k: v for k, v in chosen.items() if v is not None}
-    if q.group("f") == "predict_linear" and offset:
+    at = q.group("at")
+    ends = [(round(float(at) * 1000) if at else t) - offset for t in times]
+    # predict_linear's line is at the query's time plus ahead: one ahead per case.
+    if q.group("f") == "predict_linear" and len({t - e for t, e in zip(times, ends)}) > 1:
         return False
     if not chosen and any(not b.startswith(("expect", "#")) for b in block):
         return False  # values expected of series that are not float series (histograms)
@@ -202,13 +259,15 @@ def _eval(line: str, block: list[str], store: dict[Any, Any], where: str) -> Cas
         ]
         for k, vals in chosen.items()
     }
-    case = Case(where, query, q.group("f"), window, offset, None, times, series)
+    case = Case(where, query, q.group("f"), window, offset, None, times, series, ends=ends)
     ahead = q.group("ahead")
     if ahead is not None:
         try:
             case.ahead = float(ahead)
         except ValueError:
             case.ahead = duration_ms(ahead) / 1000
+        # From the window's end: the query's time less that end, then ahead.
+        case.ahead += (times[0] - ends[0]) / 1000
 
     for entry in block:
         if entry.startswith(("expect", "#")):
