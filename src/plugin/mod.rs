@@ -1,9 +1,10 @@
 //! The Polars adapter: one entry point per output rule, each a parse of its kwargs and one call.
 //!
-//! Layers below: `functions` (each function's work), which uses `request` (kwargs
-//! to a checked request), `inputs` (the split of `[y, x?, key...]`, List/Array
-//! rows), `groups` (the groups of the keys), `dtypes` (dtype names and output
-//! rules) and `dispatch` (the one dispatch from dtypes into `crate::core`).
+//! Layers below: `functions` (each function's work) and `reduce` (the
+//! reductions'), which use `request` (kwargs to a checked request), `inputs`
+//! (the split of `[y, x?, key...]`, List/Array rows), `groups` (the groups of
+//! the keys), `order` (the rate family's check of `x`), `dtypes` (dtype names
+//! and output rules) and `dispatch` (the one dispatch from dtypes into `crate::core`).
 
 use polars::prelude::*;
 use pyo3_polars::derive::{polars_expr, CallerContext};
@@ -17,6 +18,7 @@ mod functions;
 mod groups;
 mod inputs;
 mod order;
+mod reduce;
 mod request;
 
 pub use request::stencil_window;
@@ -86,7 +88,7 @@ fn as_float(inputs: &[Series], kwargs: AsFloatKwargs) -> PolarsResult<Series> {
 }
 
 fn reduce_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Field> {
-    functions::reduce_field(fields, &Request::parse(&kwargs)?, kwargs.implode)
+    reduce::reduce_field(fields, &Request::parse(&kwargs)?, kwargs.implode)
 }
 
 /// `trapezoid` and the rate family with `window=None`: one value per row of
@@ -95,7 +97,7 @@ fn reduce_output(fields: &[Field], kwargs: DerivativeKwargs) -> PolarsResult<Fie
 /// every group and calls this once for all of them.
 #[polars_expr(output_type_func_with_kwargs=reduce_output)]
 fn reduce(inputs: &[Series], kwargs: DerivativeKwargs) -> PolarsResult<Series> {
-    functions::reduce(inputs, &Request::parse(&kwargs)?, kwargs.implode)
+    reduce::reduce(inputs, &Request::parse(&kwargs)?, kwargs.implode)
 }
 
 fn richardson_output(fields: &[Field], kwargs: RichardsonKwargs) -> PolarsResult<Field> {
