@@ -1,4 +1,4 @@
-"""Prometheus' rate family: windowed (the plugin) and whole-series (Polars expressions) forms."""
+"""Prometheus' rate family: over trailing windows, and over whole series (imploded groups)."""
 
 from __future__ import annotations
 
@@ -79,8 +79,9 @@ def _counter(
     partition_by: IntoKeys | None,
     ahead: Width | None = None,
 ) -> pl.Expr:
-    """A function of the family: over a trailing window (the plugin), or with
-    ``window=None`` over the whole series or group (Polars' expressions)."""
+    """A function of the family: over a trailing window (the plugin's ``differentiate``), or
+    with ``window=None`` over the whole series or group (``reduce`` over the imploded
+    series; ``delta`` from Polars' ``first``/``last``)."""
     if x is None:
         raise TypeError(f"{name}: x is required (the samples' times or coordinates)")
     if window is not None:
