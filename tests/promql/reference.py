@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 
 def _extrapolated(
@@ -29,8 +30,8 @@ def _extrapolated(
 
 
 def _line(samples: list[tuple[float, float]], at: float) -> tuple[float, float]:
-    """Least-squares slope and the line's value at ``at``: two passes about the means
-    (accurate), PromQL's sums where a value is not finite (IEEE decides)."""
+    """Least-squares slope and the line's value at ``at``: exact (in rationals), PromQL's
+    sums where a value is not finite (IEEE decides)."""
     values = [v for _, v in samples]
     if all(v == values[0] for v in values):
         return (math.nan, math.nan) if math.isinf(values[0]) else (0.0, values[0])
@@ -43,11 +44,15 @@ def _line(samples: list[tuple[float, float]], at: float) -> tuple[float, float]:
         sxx = sum(x * x for x in xs)
         slope = (sxy - sx * sy / n) / (sxx - sx * sx / n)
         return slope, sy / n + slope * (at - t0 - sx / n)
-    mx, my = math.fsum(xs) / n, math.fsum(values) / n
-    cov = math.fsum((x - mx) * (v - my) for x, v in zip(xs, values))
-    var = math.fsum((x - mx) ** 2 for x in xs)
-    slope = cov / var
-    return slope, my + slope * (at - t0 - mx)
+    # Exactly, in rationals (floats are rationals), rounded once at the end.
+    fx = [Fraction(x) for x in xs]
+    fv = [Fraction(v) for v in values]
+    mx, my = sum(fx) / n, sum(fv) / n
+    var = sum((x - mx) ** 2 for x in fx)
+    if var == 0:
+        return math.nan, math.nan
+    exact = sum((x - mx) * (v - my) for x, v in zip(fx, fv)) / var
+    return float(exact), float(my + exact * (Fraction(at) - Fraction(t0) - mx))
 
 
 def window_value(
@@ -111,4 +116,22 @@ def series(
             continue
         inside = [(p / ticks, pv) for p, pv in points if ti - window < p <= ti]
         out.append(window_value(function, inside, ti / ticks, window / ticks, ahead))
+    return out
+
+
+def slope_scales(
+    t: Sequence[int], v: Sequence[float | None], window: int, ticks: float = 1.0
+) -> list[float]:
+    """For each row, the size of a rounding error in a slope over its window: the
+    largest finite value in the window over the window's span (at least one tick), times
+    a few hundred ulps. A slope computed in floats from any order of sums is this close."""
+    points = [(ti, vi) for ti, vi in zip(t, v) if vi is not None and math.isfinite(vi)]
+    out = []
+    for ti in t:
+        inside = [(p, pv) for p, pv in points if ti - window < p <= ti]
+        if not inside:
+            out.append(0.0)
+            continue
+        span = max(inside[-1][0] - inside[0][0], 1) / ticks
+        out.append(1e-13 * max(abs(pv) for _, pv in inside) / span * len(inside))
     return out
