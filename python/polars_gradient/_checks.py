@@ -78,12 +78,17 @@ def _timedelta64_ns(value: Any, name: str, what: str) -> int:
     return int(value.astype("int64")) * _NUMPY_UNITS_NS[unit]
 
 
+def _timedelta_ns(value: dt.timedelta) -> int:
+    """A ``datetime.timedelta`` as whole nanoseconds (exactly, of any sign)."""
+    return (value.days * 86_400 + value.seconds) * 1_000_000_000 + value.microseconds * 1_000
+
+
 def _per_ns(per: object, name: str, what: str = "per") -> int:
     """``per`` as a whole number of nanoseconds (a fixed-length duration).
 
     ``what`` names the argument in errors (``per``, or ``window``)."""
     if isinstance(per, dt.timedelta):
-        ns = (per.days * 86_400 + per.seconds) * 1_000_000_000 + per.microseconds * 1_000
+        ns = _timedelta_ns(per)
     elif _is_timedelta(per):
         ns = _timedelta64_ns(per, name, what)
     elif isinstance(per, str):

@@ -16,6 +16,7 @@ from polars_gradient._checks import (
     _is_timedelta,
     _number,
     _per_ns,
+    _timedelta_ns,
     _to_expr,
     _to_keys,
 )
@@ -24,16 +25,13 @@ from polars_gradient._plugin import _plugin, _reduction
 
 Width = Union[float, str, dt.timedelta]
 
-_NS_PER_S = 1_000_000_000
-
 
 def _width(value: object, name: str, what: str, signed: bool = False) -> dict[str, Any]:
     """A window (or ``ahead``) as the plugin's kwargs: ``{what}_width`` (a number, in
     ``x``'s units) or ``{what}_ns`` (a duration, for a temporal ``x``)."""
     value = _number(value)
     if isinstance(value, dt.timedelta) and signed:
-        ns = (value.days * 86_400 + value.seconds) * _NS_PER_S + value.microseconds * 1_000
-        return {f"{what}_ns": ns}
+        return {f"{what}_ns": _timedelta_ns(value)}
     if isinstance(value, str) or _is_timedelta(value):
         if signed and isinstance(value, str) and value.strip().startswith("-"):
             return {f"{what}_ns": -_per_ns(value.strip()[1:], name, what)}
@@ -84,18 +82,15 @@ def _counter(
     series; ``delta`` from Polars' ``first``/``last``)."""
     if x is None:
         raise TypeError(f"{name}: x is required (the samples' times or coordinates)")
+    method: dict[str, Any] = {"function": "counter", "kind": name}
+    if ahead is not None:
+        method.update(_width(ahead, name, "ahead", signed=True))
     if window is not None:
-        method: dict[str, Any] = {"function": "counter", "kind": name}
         method.update(_width(window, name, "window"))
-        if ahead is not None:
-            method.update(_width(ahead, name, "ahead", signed=True))
         return _plugin(name, y, x, None, per, False, partition_by, method)
     if name == "delta" and per is None:
         whole = _delta(y, x)
     else:
-        method = {"function": "counter", "kind": name}
-        if ahead is not None:
-            method.update(_width(ahead, name, "ahead", signed=True))
         whole = _reduction(name, y, x, None, per, False, method)
     if partition_by is not None:
         return whole.over(_to_keys(partition_by, name))

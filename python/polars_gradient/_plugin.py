@@ -44,29 +44,6 @@ def _register(
 # .over()) from 1.28 on; before, implode is not a scalar there, or not allowed in .over.
 _PLUGIN_ON_IMPLODED = tuple(int(p) for p in pl.__version__.split(".")[:2]) >= (1, 28)
 
-# The plugin's entry point for each function: those with one value per row share one
-# (the kwargs say which function was called).
-_ENTRY = {
-    "gradient": "differentiate",
-    "derivative": "differentiate",
-    "savgol": "differentiate",
-    "cumulative_trapezoid": "differentiate",
-    **dict.fromkeys(
-        (
-            "rate",
-            "increase",
-            "delta",
-            "irate",
-            "idelta",
-            "deriv",
-            "predict_linear",
-            "resets",
-            "changes",
-        ),
-        "differentiate",
-    ),
-}
-
 
 def _kwargs(
     name: str,
@@ -96,6 +73,11 @@ def _kwargs(
     }
 
 
+def _inputs(name: str, y: IntoExpr, x: IntoExpr | None) -> list[pl.Expr]:
+    """``y``, and ``x`` when given, as expressions (the plugin's first inputs)."""
+    return [_to_expr(y, f"{name}: y")] + ([] if x is None else [_to_expr(x, f"{name}: x")])
+
+
 def _plugin(
     name: str,
     y: IntoExpr,
@@ -111,10 +93,9 @@ def _plugin(
     checks and kwargs. ``name`` is the function."""
     keys = [] if partition_by is None else _to_keys(partition_by, name)
     kwargs = _kwargs(name, x, spacing, per, ignore_nulls, len(keys), method)
-    args = [_to_expr(y, f"{name}: y")]
-    if x is not None:
-        args.append(_to_expr(x, f"{name}: x"))
-    expr = _register(_ENTRY.get(name, name), [*args, *keys], kwargs, is_elementwise=False)
+    args = _inputs(name, y, x)
+    # One entry point for all of them: the kwargs name the function.
+    expr = _register("differentiate", [*args, *keys], kwargs, is_elementwise=False)
     if keys:
         return expr
     # `.over(keys)` on the result may become this same call with partition_by=keys:
@@ -143,9 +124,7 @@ def _reduction(
     costs some microseconds). A List or Array ``y`` gives, per series or group, the
     List of its rows' values (``.explode()`` gives one per row)."""
     kwargs = _kwargs(name, x, spacing, per, ignore_nulls, 0, method)
-    args = [_to_expr(y, f"{name}: y")]
-    if x is not None:
-        args.append(_to_expr(x, f"{name}: x"))
+    args = _inputs(name, y, x)
     if not _PLUGIN_ON_IMPLODED:
         # One call per group; the plugin implodes its inputs itself (the same values).
         kwargs["implode"] = True
